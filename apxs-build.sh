@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Build mod_tokenproxy.so with apxs against the system httpd.
+#
+#   ./apxs-build.sh            build .libs/mod_tokenproxy.so
+#   ./apxs-build.sh --deps X   only install what X needs (build|test|demo)
+#   ./apxs-build.sh install    build, then install into httpd's module dir
+#
+# Missing Debian/Ubuntu packages are installed with apt-get (sudo when not
+# root); the script says what it installs.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# package  probe (a command, or pkg-config module after "pc:", or a file)
+BUILD_DEPS=(
+    "gcc:cmd:gcc"
+    "pkg-config:cmd:pkg-config"
+    "apache2-dev:cmd:apxs"
+    "apache2:cmd:/usr/sbin/apache2"
+    "libapr1-dev:pc:apr-1"
+    "libaprutil1-dev:pc:apr-util-1"
+    "libjansson-dev:pc:jansson"
+    "libcurl4-openssl-dev:pc:libcurl"
+    "libssl-dev:pc:openssl"
+)
+TEST_DEPS=(
+    "check:pc:check"
+    "libapache2-mod-perl2:file:/usr/share/perl5/Apache/Test.pm:/usr/lib/x86_64-linux-gnu/perl5/5.36/Apache/Test.pm"
+    "libwww-perl:perlmod:LWP::UserAgent"
+    "python3:cmd:python3"
+    "curl:cmd:curl"
+)
+DEMO_DEPS=(
+    "python3:cmd:python3"
+    "curl:cmd:curl"
+)
+
+have() {  # kind probe...
+    local kind=$1; shift
+    case $kind in
+        cmd) command -v "$1" >/dev/null 2>&1 ;;
+        pc) command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "$1" ;;
+        perlmod) perl -M"$1" -e 1 >/dev/null 2>&1 ;;
+        file) local f; for f in "$@"; do [ -e "$f" ] && return 0; done
+              perl -MApache::Test -e 1 >/dev/null 2>&1 ;;
+    esac
+}
+
+ensure() {  # list-name
+    local -n list=$1
+    local missing=() entry pkg kind rest
+    for entry in "${list[@]}"; do
+        pkg=${entry%%:*}; rest=${entry#*:}; kind=${rest%%:*}; rest=${rest#*:}
+        IFS=: read -r -a probes <<<"$rest"
+        have "$kind" "${probes[@]}" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "apxs-build.sh: missing ${missing[*]} and no apt-get here;" \
+             "install them by hand" >&2
+        exit 1
+    fi
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "apxs-build.sh: installing ${missing[*]} with apt-get" >&2
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+        --no-install-recommends "${missing[@]}" >&2
+}
+
+build() {
+    ensure BUILD_DEPS
+    local cflags=(-Wc,-std=c11 -Wc,-D_GNU_SOURCE -Wc,-Wall -Wc,-Wextra
+                  -Wc,-Werror)
+    # shellcheck disable=SC2046
+    apxs -c -o mod_tokenproxy.la -I include "${cflags[@]}" \
+        $(pkg-config --cflags jansson libcurl openssl | sed 's/-I/-I /g') \
+        mod_tokenproxy.c src/*.c \
+        $(pkg-config --libs jansson libcurl openssl) >build.log 2>&1 || {
+        cat build.log >&2; echo "apxs-build.sh: build failed" >&2; exit 1; }
+    echo "apxs-build.sh: built $(pwd)/.libs/mod_tokenproxy.so" >&2
+}
+
+case "${1:-build}" in
+    --deps)
+        case "${2:-build}" in
+            build) ensure BUILD_DEPS ;;
+            test) ensure BUILD_DEPS; ensure TEST_DEPS ;;
+            demo) ensure BUILD_DEPS; ensure DEMO_DEPS ;;
+            *) echo "usage: $0 --deps build|test|demo" >&2; exit 2 ;;
+        esac ;;
+    build) build ;;
+    install) build; apxs -i -n tokenproxy mod_tokenproxy.la ;;
+    *) echo "usage: $0 [build|install|--deps build|test|demo]" >&2; exit 2 ;;
+esac

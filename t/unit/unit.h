@@ -1,0 +1,15 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+#ifndef UNIT_H
+#define UNIT_H
+
+#include <apr_pools.h>
+#include <check.h>
+
+extern apr_pool_t *unit_pool;
+
+typedef void (*unit_fixture)(void);
+
+Suite *cookie_suite(unit_fixture setup, unit_fixture teardown);
+Suite *token_suite(unit_fixture setup, unit_fixture teardown);
+
+#endif
