@@ -20,6 +20,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 STATS_LOCK = threading.Lock()
@@ -94,6 +95,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file")
+    ap.add_argument("--parent-pid", type=int,
+                    help="exit when this process is gone")
     args = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     srv.daemon_threads = True
@@ -103,6 +106,17 @@ def main():
             f.write("%d\n" % srv.server_address[1])
         os.rename(tmp, args.port_file)
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+    if args.parent_pid:
+        def watch_parent():
+            while True:
+                time.sleep(1)
+                try:
+                    os.kill(args.parent_pid, 0)
+                except ProcessLookupError:
+                    os._exit(0)
+                except PermissionError:
+                    pass
+        threading.Thread(target=watch_parent, daemon=True).start()
     try:
         srv.serve_forever()
     except (KeyboardInterrupt, SystemExit):

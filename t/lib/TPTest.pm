@@ -1,0 +1,100 @@
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+#
+# Helpers shared by the mod_tokenproxy tests.  Every secret value a test
+# sends contains "s3cr3t", so t/99_log.t can prove none reached a log.
+package TPTest;
+use strict;
+use warnings FATAL => 'all';
+use Exporter 'import';
+use IO::Socket::INET ();
+use IO::Select ();
+use JSON::PP ();
+use LWP::UserAgent ();
+use Apache::Test ();
+use Apache::TestRequest ();
+
+our @EXPORT = qw(echo up_headers up_header raw_request mock_stats
+                 client_view_line error_log_text tok);
+
+my $json = JSON::PP->new->latin1;
+
+# A token68 secret that is easy to find in a log.
+sub tok { my $tag = shift; return "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1In0.s3cr3t-$tag" }
+
+# Send a request through the test server; returns (response, upstream
+# echo as a hash or undef).
+sub echo {
+    my ($method, $path, @headers) = @_;
+    no strict 'refs';
+    my $res = &{"Apache::TestRequest::$method"}($path, @headers);
+    my $j = eval { $json->decode($res->content) };
+    return ($res, $j);
+}
+
+# All values of a header the upstream received (case-insensitive name).
+sub up_headers {
+    my ($j, $name) = @_;
+    return () unless $j;
+    return map { $_->[1] } grep { lc $_->[0] eq lc $name } @{ $j->{headers} };
+}
+
+# The one value of a header the upstream received, '<none>' or '<many>'.
+sub up_header {
+    my @v = up_headers(@_);
+    return @v == 1 ? $v[0] : @v ? '<many>' : '<none>';
+}
+
+# Raw bytes to the test server; returns (status, body-as-hash-or-undef,
+# raw response).  Bounded: 30 s at most.
+sub raw_request {
+    my ($bytes) = @_;
+    my $cfg = Apache::Test::config();
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                     PeerPort => $cfg->{vars}{port},
+                                     Timeout => 10)
+        or die "connect: $!";
+    print $sock $bytes;
+    my ($raw, $sel, $deadline) = ('', IO::Select->new($sock), time + 30);
+    while (time < $deadline && $sel->can_read(5)) {
+        my $n = sysread($sock, my $buf, 65536);
+        last unless $n;
+        $raw .= $buf;
+    }
+    close $sock;
+    my ($status) = $raw =~ m{^HTTP/1\.\d (\d{3})};
+    my (undef, $body) = split /\r\n\r\n/, $raw, 2;
+    my $j = eval { $json->decode($body // '') };
+    return ($status // 0, $j, $raw);
+}
+
+sub mock_stats {
+    my $ua = LWP::UserAgent->new(timeout => 10);
+    my $res = $ua->get("http://127.0.0.1:$ENV{TP_MOCK_PORT}/__stats");
+    return $json->decode($res->content);
+}
+
+sub _slurp {
+    my $file = shift;
+    open my $fh, '<', $file or return '';
+    local $/;
+    return scalar <$fh>;
+}
+
+# The client_view_log line of a unique URL path.
+sub client_view_line {
+    my $path = shift;
+    my $file = Apache::Test::vars('t_logs') . '/client_view_log';
+    for (1 .. 50) {                          # logs are written after the
+        my ($line) = grep { index($_, "$path|") == 0 }   # response
+                     split /\n/, _slurp($file);
+        return $line if defined $line;
+        select undef, undef, undef, 0.1;
+    }
+    return '';
+}
+
+sub error_log_text {
+    return _slurp(Apache::Test::vars('t_logs') . '/error_log');
+}
+
+1;

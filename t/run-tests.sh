@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The whole mod_tokenproxy test suite, on a fresh Debian 12 machine too:
+#   1. installs what it needs (apt-get) and builds the module,
+#   2. C unit tests (Check),
+#   3. the Apache::Test suite under the event, worker and prefork MPMs,
+#   4. the README's demo command, non-interactively.
+# Ends with one line "suite: N passed, M failed".
+#
+#   t/run-tests.sh [event|worker|prefork ...]   (default: all three)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+./apxs-build.sh --deps test || exit 1
+./apxs-build.sh || exit 1
+
+passed=0
+failed=0
+record() {  # passed failed what
+    passed=$((passed + $1)); failed=$((failed + $2))
+    echo "== $3: $1 passed, $2 failed"
+}
+
+# 1. unit tests
+if gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude \
+        $(pkg-config --cflags apr-1 check) t/unit/*.c src/tp_cookie.c \
+        src/tp_token.c -o t/unit/run-unit \
+        $(pkg-config --libs apr-1 check openssl); then
+    out=$(t/unit/run-unit 2>&1); echo "$out"
+    line=$(grep -E '^unit: [0-9]+ passed, [0-9]+ failed$' <<<"$out" | tail -1)
+    if [ -n "$line" ]; then
+        read -r p f < <(sed -E 's/unit: ([0-9]+) passed, ([0-9]+) failed/\1 \2/' <<<"$line")
+        record "$p" "$f" "unit tests"
+    else
+        record 0 1 "unit tests (crashed)"
+    fi
+else
+    record 0 1 "unit tests (did not compile)"
+fi
+
+# 2. Apache::Test, once per MPM.  httpd refuses to run its children as
+# root under Apache::Test, so as root the suite runs as nobody in a copy
+# of the tree that nobody owns.
+work="$top"
+runas=()
+if [ "$(id -u)" -eq 0 ]; then
+    work=$(mktemp -d /tmp/tokenproxy-test.XXXXXX)
+    cp -a "$top/." "$work/"
+    rm -rf "$work/t/logs"
+    chown -R nobody:nogroup "$work"
+    chmod 755 "$work"
+    runas=(runuser -u nobody --)
+fi
+
+mpms=("$@")
+[ ${#mpms[@]} -gt 0 ] || mpms=(event worker prefork)
+for mpm in "${mpms[@]}"; do
+    log="$work/t/TEST-$mpm.log"
+    (cd "$work" && "${runas[@]}" t/TEST -clean >/dev/null 2>&1
+     cd "$work" && timeout 900 "${runas[@]}" t/TEST -apxs "$(command -v apxs)" \
+        -httpd /usr/sbin/apache2 -httpd_conf "$work/t/conf/base-$mpm.conf" \
+        -verbose=0 </dev/null) >"$log" 2>&1
+    rc=$?
+    grep -vE '^(\[warning\]|ulimit)' "$log" | grep -v 'Could not open configuration file /etc/apache2' || true
+    total=$(sed -nE 's/^Files=[0-9]+, Tests=([0-9]+),.*/\1/p' "$log" | tail -1)
+    bad=$(sed -nE 's/.*Tests: [0-9]+ Failed: ([0-9]+)\).*/\1/p' "$log" |
+          awk '{s += $1} END {print s + 0}')
+    total=${total:-0}
+    if [ "$rc" -ne 0 ] || ! grep -q '^Result: PASS' "$log"; then
+        [ "$bad" -gt 0 ] || bad=1
+        echo "---- last lines of the $mpm error_log ----"
+        tail -n 40 "$work/t/logs/error_log" 2>/dev/null | cut -c1-300
+        mkdir -p "$top/t/logs" && cp "$work/t/logs/error_log" "$top/t/logs/error_log.$mpm" 2>/dev/null
+    fi
+    record $((total - bad > 0 ? total - bad : 0)) "$bad" "Apache::Test ($mpm MPM)"
+    "${runas[@]}" true
+    [ "$work" = "$top" ] || cp "$log" "$top/t/" 2>/dev/null
+done
+[ "$work" = "$top" ] || rm -rf "$work"
+
+# 3. the README's demo, non-interactively
+if [ -x demo/run.sh ]; then
+    if timeout 120 demo/run.sh --check; then
+        record 1 0 "demo/run.sh --check"
+    else
+        record 0 1 "demo/run.sh --check"
+    fi
+fi
+
+echo "suite: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
