@@ -7,6 +7,7 @@ Standard library only.  Listens on 127.0.0.1 only.
   /echo/...    answers 200 with JSON describing the request it received:
                method, path, the headers in order (duplicates kept), and
                the body's length and SHA-256.
+  /status/N/.. the same, with status N.
   /__stats     JSON counters of requests per first path segment.
   /__reset     zeroes the counters.
 
@@ -32,6 +33,17 @@ def count(key):
         STATS[key] = STATS.get(key, 0) + 1
 
 
+def to_json(obj):
+    """JSON with one member a line and one header pair a line."""
+    def member(k, v):
+        if isinstance(v, list):
+            inner = ",\n".join("  " + json.dumps(x) for x in v)
+            return " %s: [\n%s\n ]" % (json.dumps(k), inner) if v else \
+                " %s: []" % json.dumps(k)
+        return " %s: %s" % (json.dumps(k), json.dumps(v))
+    return "{\n" + ",\n".join(member(k, v) for k, v in obj.items()) + "\n}"
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "tokenproxy-mock/1"
@@ -54,7 +66,7 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def answer(self, status, obj, extra=None):
-        body = json.dumps(obj, indent=1).encode() + b"\n"
+        body = to_json(obj).encode() + b"\n"
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -76,9 +88,17 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, {"reset": True})
         count(seg)
         body = self.read_body()
+        if seg == "status":   # /status/NNN/...: answer NNN with the echo
+            try:
+                code = int(path.split("/")[2])
+            except (IndexError, ValueError):
+                code = 400
+            seg = "echo"
+        else:
+            code = 200
         if seg == "echo":
             # raw header bytes as latin-1 so nothing is lost or re-encoded
-            return self.answer(200, {
+            return self.answer(code, {
                 "method": self.command,
                 "path": self.path,
                 "headers": [[k, v] for k, v in self.headers.raw_items()],

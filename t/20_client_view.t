@@ -10,7 +10,7 @@ use Apache::TestUtil;
 use lib 't/lib';
 use TPTest;
 
-plan tests => 6;
+plan tests => 9;
 
 my $at = tok('view-at');
 my $rt = tok('view-rt');
@@ -39,3 +39,13 @@ my $path2 = "$path-2";
 echo(GET => $path2, Cookie => "accessToken=$at");
 ok t_cmp(client_view_line($path2), "$path2|accessToken=$at|-",
          'the injected Authorization is not logged as the client\'s');
+
+# the CGI environment: a proxied 503 answered by a CGI ErrorDocument
+{
+    my $res = GET('/api/err/x', Cookie => $cookie, Authorization => $basic);
+    ok t_cmp($res->code, 503, 'upstream error answered by the CGI');
+    ok t_cmp($res->content, qr/^HTTP_COOKIE=\Q$cookie\E$/m,
+             'the CGI environment has the Cookie header the client sent');
+    ok t_cmp($res->content, qr/^HTTP_AUTHORIZATION=\Q$basic\E$/m,
+             'the CGI environment has the client\'s Authorization');
+}
