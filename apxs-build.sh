@@ -10,35 +10,35 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# package:kind:probe -- kind is cmd (a command), pc (a pkg-config module)
+# "package kind probe" -- kind is cmd (a command), pc (a pkg-config module)
 # or perlmod (a Perl module); the lists are used through "local -n"
 # shellcheck disable=SC2034
 BUILD_DEPS=(
-    "gcc:cmd:gcc"
-    "pkg-config:cmd:pkg-config"
-    "apache2-dev:cmd:apxs"
-    "apache2:cmd:/usr/sbin/apache2"
-    "libapr1-dev:pc:apr-1"
-    "libaprutil1-dev:pc:apr-util-1"
-    "libjansson-dev:pc:jansson"
-    "libcurl4-openssl-dev:pc:libcurl"
-    "libssl-dev:pc:openssl"
+    "gcc cmd gcc"
+    "pkg-config cmd pkg-config"
+    "apache2-dev cmd apxs"
+    "apache2 cmd /usr/sbin/apache2"
+    "libapr1-dev pc apr-1"
+    "libaprutil1-dev pc apr-util-1"
+    "libjansson-dev pc jansson"
+    "libcurl4-openssl-dev pc libcurl"
+    "libssl-dev pc openssl"
 )
 # shellcheck disable=SC2034
 TEST_DEPS=(
-    "check:pc:check"
-    "libapache2-mod-perl2:perlmod:Apache::Test"
-    "libwww-perl:perlmod:LWP::UserAgent"
-    "python3:cmd:python3"
-    "curl:cmd:curl"
+    "check pc check"
+    "libapache2-mod-perl2 perlmod Apache::Test"
+    "libwww-perl perlmod LWP::UserAgent"
+    "python3 cmd /usr/bin/python3"
+    "curl cmd curl"
 )
 # shellcheck disable=SC2034
 DEMO_DEPS=(
-    "python3:cmd:python3"
-    "curl:cmd:curl"
+    "python3 cmd /usr/bin/python3"
+    "curl cmd curl"
 )
 
-have() {  # kind probe...
+have() {  # kind probe
     local kind=$1; shift
     case $kind in
         cmd) command -v "$1" >/dev/null 2>&1 ;;
@@ -49,11 +49,10 @@ have() {  # kind probe...
 
 ensure() {  # list-name
     local -n list=$1
-    local missing=() entry pkg kind rest
+    local missing=() entry pkg kind probe
     for entry in "${list[@]}"; do
-        pkg=${entry%%:*}; rest=${entry#*:}; kind=${rest%%:*}; rest=${rest#*:}
-        IFS=: read -r -a probes <<<"$rest"
-        have "$kind" "${probes[@]}" || missing+=("$pkg")
+        read -r pkg kind probe <<<"$entry"
+        have "$kind" "$probe" || missing+=("$pkg")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     if ! command -v apt-get >/dev/null 2>&1; then
