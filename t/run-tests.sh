@@ -21,11 +21,14 @@ record() {  # passed failed what
     echo "== $3: $1 passed, $2 failed"
 }
 
-# 1. unit tests
+# 1. unit tests of the request-free sources
+unit_src=(src/tp_cookie.c src/tp_token.c src/tp_jwt.c src/tp_answer.c
+          src/tp_refresh.c src/tp_setcookie.c src/tp_nav.c)
+# shellcheck disable=SC2046
 if gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude \
-        $(pkg-config --cflags apr-1 check) t/unit/*.c src/tp_cookie.c \
-        src/tp_token.c -o t/unit/run-unit \
-        $(pkg-config --libs apr-1 check openssl); then
+        $(pkg-config --cflags apr-1 apr-util-1 check jansson) t/unit/*.c \
+        "${unit_src[@]}" -o t/unit/run-unit \
+        $(pkg-config --libs apr-1 apr-util-1 check openssl jansson); then
     out=$(t/unit/run-unit 2>&1); echo "$out"
     line=$(grep -E '^unit: [0-9]+ passed, [0-9]+ failed$' <<<"$out" | tail -1)
     if [ -n "$line" ]; then

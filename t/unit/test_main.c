@@ -29,6 +29,8 @@ int main(void)
     apr_initialize();
     sr = srunner_create(cookie_suite(setup, teardown));
     srunner_add_suite(sr, token_suite(setup, teardown));
+    srunner_add_suite(sr, refresh_suite(setup, teardown));
+    srunner_add_suite(sr, session_suite(setup, teardown));
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     printf("unit: %d passed, %d failed\n",

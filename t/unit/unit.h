@@ -11,5 +11,7 @@ typedef void (*unit_fixture)(void);
 
 Suite *cookie_suite(unit_fixture setup, unit_fixture teardown);
 Suite *token_suite(unit_fixture setup, unit_fixture teardown);
+Suite *refresh_suite(unit_fixture setup, unit_fixture teardown);
+Suite *session_suite(unit_fixture setup, unit_fixture teardown);
 
 #endif
