@@ -3,7 +3,9 @@
 /*
  * mod_tokenproxy: a Backend-for-Frontend for single-page apps inside
  * Apache httpd 2.4.  The browser holds only HttpOnly cookies; requests
- * proxied by mod_proxy reach the upstream with "Authorization: Bearer".
+ * proxied by mod_proxy reach the upstream with "Authorization: Bearer",
+ * expired tokens are refreshed and the request replayed, and the browser
+ * gets the rotated cookies.
  *
  * This file holds the module record, the directive table and the hook
  * registration only; the work is done in src/.
@@ -11,32 +13,108 @@
 
 #include <httpd.h>
 #include <http_config.h>
+#include <http_log.h>
+#include <http_request.h>
 #include <mod_proxy.h>
 
+#include "tp_capture.h"
 #include "tp_config.h"
+#include "tp_endpoints.h"
+#include "tp_flow.h"
 #include "tp_inject.h"
+#include "tp_replay.h"
+#include "tp_session.h"
+
+#define DIR_CMD (RSRC_CONF | ACCESS_CONF)
+#define AT(field) ((void *)APR_OFFSETOF(tp_dir_conf, field))
 
 static const command_rec tp_cmds[] = {
-    AP_INIT_FLAG("TokenProxy", tp_cmd_enable, NULL,
-                 RSRC_CONF | ACCESS_CONF,
-                 "On to inject the access cookie as a Bearer token into "
-                 "proxied requests (default Off)"),
+    AP_INIT_FLAG("TokenProxy", tp_cmd_enable, NULL, DIR_CMD,
+                 "On to send the access cookie upstream as a Bearer token "
+                 "(default Off)"),
     AP_INIT_TAKE1("TokenProxyAccessCookie", tp_cmd_access_cookie, NULL,
-                  RSRC_CONF | ACCESS_CONF,
-                  "Name of the cookie holding the access token "
+                  DIR_CMD, "Name of the access token cookie "
                   "(default " TP_DEFAULT_ACCESS_COOKIE ")"),
     AP_INIT_TAKE1("TokenProxyRefreshCookie", tp_cmd_refresh_cookie, NULL,
-                  RSRC_CONF | ACCESS_CONF,
-                  "Name of the cookie holding the refresh token "
+                  DIR_CMD, "Name of the refresh token cookie "
                   "(default " TP_DEFAULT_REFRESH_COOKIE ")"),
+    AP_INIT_TAKE1("TokenProxyRefreshURL", tp_cmd_url, AT(refresh_url),
+                  DIR_CMD, "http(s) URL of the token refresh endpoint"),
+    AP_INIT_TAKE1("TokenProxyRefreshFormat", tp_cmd_format, NULL, DIR_CMD,
+                  "json or oauth2 (default json)"),
+    AP_INIT_TAKE12("TokenProxyClient", tp_cmd_client, NULL, DIR_CMD,
+                   "Client id, and optional secret, for the refresh "
+                   "endpoint"),
+    AP_INIT_TAKE1("TokenProxyRefreshTimeout", tp_cmd_seconds, AT(timeout),
+                  DIR_CMD, "Seconds a refresh call may take (default 5)"),
+    AP_INIT_TAKE2("TokenProxyJSONField", tp_cmd_json_field, NULL, DIR_CMD,
+                  "accessToken|refreshToken|expiresIn and the JSON member "
+                  "name the refresh endpoint uses for it"),
+    AP_INIT_TAKE1("TokenProxyRefreshSkew", tp_cmd_seconds, AT(skew),
+                  DIR_CMD, "Refresh a JWT this many seconds before its exp "
+                  "(default 30)"),
+    AP_INIT_TAKE1("TokenProxyReplayMaxBody", tp_cmd_bytes, AT(replay_max),
+                  DIR_CMD, "Largest request body kept for a replay after "
+                  "an upstream 401 (default 1048576)"),
+    AP_INIT_FLAG("TokenProxyCookieSecure", tp_cmd_flag, AT(cookie_secure),
+                 DIR_CMD, "Secure attribute on the token cookies "
+                 "(default On)"),
+    AP_INIT_TAKE1("TokenProxyCookieSameSite", tp_cmd_samesite, NULL,
+                  DIR_CMD, "Strict, Lax or None (default Strict)"),
+    AP_INIT_TAKE1("TokenProxyCookiePath", tp_cmd_cookie_path, NULL, DIR_CMD,
+                  "Path attribute of the token cookies (default /)"),
+    AP_INIT_TAKE1("TokenProxyRefreshCookieMaxAge", tp_cmd_seconds,
+                  AT(refresh_max_age), DIR_CMD,
+                  "Max-Age of the refresh cookie (default 604800)"),
+    AP_INIT_TAKE1("TokenProxyLoginURL", tp_cmd_login_url, NULL, DIR_CMD,
+                  "Where navigations go when the session is over "
+                  "(default /login)"),
+    AP_INIT_FLAG("TokenProxyPublic", tp_cmd_flag, AT(public_), DIR_CMD,
+                 "On: without a usable token, forward anonymously "
+                 "(default Off)"),
+    AP_INIT_TAKE1("TokenProxyRevokeURL", tp_cmd_url, AT(revoke_url),
+                  DIR_CMD, "RFC 7009 revocation endpoint used on logout"),
+    AP_INIT_FLAG("TokenProxyCaptureTokens", tp_cmd_flag, AT(capture),
+                 DIR_CMD, "On: turn the tokens of a login answer into "
+                 "cookies (default Off)"),
     { NULL }
 };
 
+static int tp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s)
+{
+    (void)plog;
+    (void)ptemp;
+    if (!tp_session_post_config(pconf)) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     "tokenproxy: curl_global_init failed");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    tp_flow_post_config();
+    return OK;
+}
+
+static void tp_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    (void)s;
+    tp_session_child_init(pchild);
+}
+
 static void tp_register_hooks(apr_pool_t *p)
 {
+    static const char *const before_proxy[] = { "mod_proxy.c", NULL };
+
     (void)p;
+    ap_hook_post_config(tp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(tp_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(tp_flow_handler, NULL, before_proxy, APR_HOOK_FIRST);
+    ap_hook_handler(tp_endpoints_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_insert_filter(tp_capture_insert, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(proxy, fixups, tp_inject_fixups, NULL, NULL,
                       APR_HOOK_MIDDLE);
+    tp_replay_register();
+    tp_session_register();
+    tp_capture_register();
 }
 
 AP_DECLARE_MODULE(tokenproxy) = {

@@ -2,19 +2,46 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """The bundled demo upstream and the test suite's mock upstream.
 
-Standard library only.  Listens on 127.0.0.1 only.
+Standard library only.  Listens on 127.0.0.1 only.  It plays two parts:
 
-  /echo/...    answers 200 with JSON describing the request it received:
-               method, path, the headers in order (duplicates kept), and
-               the body's length and SHA-256.
-  /status/N/.. the same, with status N.
-  /__stats     JSON counters of requests per first path segment.
-  /__reset     zeroes the counters.
+An API
+  /echo/...      200 with JSON describing the request it received: method,
+                 path, the headers in order (duplicates kept), the body's
+                 length and SHA-256.
+  /status/N/...  the same, with status N.
+  /secure/...    the same, but only with "Authorization: Bearer AT" for an
+                 access token this server issued and that has not expired
+                 or been revoked; otherwise 401.
+  /optional/...  the same, but no Authorization at all is fine too.
+  /deny/...      always 401.
 
-Run:  upstream.py --port 0 --port-file FILE   (writes the chosen port)
+An identity provider that behaves like a strict real one
+  POST /idp/login          {"username", "password", "ttl"?, "rotate"?}
+                           -> {"user", "accessToken", "refreshToken",
+                               "expiresIn"}  (password "wrong" -> 401)
+  POST /idp/token          {"refreshToken": RT} (json format)
+  POST /idp/oauth2/token   grant_type=refresh_token&refresh_token=RT
+                           (RFC 6749 section 6; Basic or client_id)
+  POST /idp/revoke         token=RT (RFC 7009)
+  Refresh tokens are single-use and rotate: using one twice is a reuse,
+  which revokes the whole family (every token of that login) and answers
+  400 invalid_grant.  Access tokens are JWTs (alg none) with exp.
+  A refresh token starting with "mode-" picks a failure: mode-500,
+  mode-503, mode-400, mode-401, mode-403, mode-timeout (sleeps 10 s),
+  mode-html, mode-garbage, mode-huge (1 MiB), mode-types, mode-noaccess,
+  mode-redirect, mode-badtype (token_type mac).
+
+Control
+  /__stats       JSON counters.       /__reset   zeroes them.
+  /__session?ttl=N&rotate=0|1&expiresin=0|1&user=U
+                 a new login, as /idp/login (expiresin=0: its refreshes
+                 answer without expiresIn).
+
+Run:  upstream.py --port 0 --port-file FILE [--parent-pid PID]
 """
 
 import argparse
+import base64
 import hashlib
 import json
 import os
@@ -22,19 +49,85 @@ import signal
 import sys
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-STATS_LOCK = threading.Lock()
+LOCK = threading.Lock()
 STATS = {}
+ACCESS = {}      # access token -> {"exp", "family", "user"}
+REFRESH = {}     # refresh token -> {"family", "used", "user", "rotate", "ttl"}
+REVOKED = set()  # families
+SEQ = [0]
 
 
-def count(key):
-    with STATS_LOCK:
-        STATS[key] = STATS.get(key, 0) + 1
+def count(key, n=1):
+    with LOCK:
+        STATS[key] = STATS.get(key, 0) + n
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def new_tokens(user, family, rotate, ttl):
+    """Issue an access token (and a refresh token); caller holds LOCK."""
+    SEQ[0] += 1
+    n = SEQ[0]
+    exp = int(time.time()) + ttl
+    payload = {"sub": user, "exp": exp, "jti": n}
+    # every secret carries "s3cr3t", so the tests can grep logs for it
+    at = "%s.%s.s3cr3t-%d" % (b64url(b'{"alg":"none","typ":"JWT"}'),
+                              b64url(json.dumps(payload).encode()), n)
+    ACCESS[at] = {"exp": exp, "family": family, "user": user}
+    rt = "rt.s3cr3t.%s.%d.%s" % (family, n, b64url(os.urandom(9)))
+    REFRESH[rt] = {"family": family, "used": False, "user": user,
+                   "rotate": rotate, "ttl": ttl}
+    return at, rt
+
+
+def login(user, ttl, rotate, expires_in=True):
+    with LOCK:
+        SEQ[0] += 1
+        family = "f%d" % SEQ[0]
+        at, rt = new_tokens(user, family, rotate, ttl)
+        REFRESH[rt]["expires_in"] = expires_in
+    count("logins")
+    return {"user": user, "accessToken": at, "refreshToken": rt,
+            "expiresIn": ttl}
+
+
+def refresh(rt):
+    """(status, answer dict) of a refresh with rt."""
+    with LOCK:
+        info = REFRESH.get(rt)
+        if info is None or info["family"] in REVOKED:
+            return 400, {"error": "invalid_grant"}
+        if info["used"]:
+            REVOKED.add(info["family"])
+            STATS["reuse_detected"] = STATS.get("reuse_detected", 0) + 1
+            return 400, {"error": "invalid_grant",
+                         "error_description": "refresh token reuse"}
+        ans = {}
+        if info["rotate"]:
+            info["used"] = True
+            at, new_rt = new_tokens(info["user"], info["family"], True,
+                                    info["ttl"])
+            REFRESH[new_rt]["expires_in"] = info.get("expires_in", True)
+            ans = {"accessToken": at, "refreshToken": new_rt}
+        else:
+            at, _ = new_tokens(info["user"], info["family"], False,
+                               info["ttl"])
+            ans = {"accessToken": at}
+        if info.get("expires_in", True):
+            ans["expiresIn"] = info["ttl"]
+        return 200, ans
 
 
 def to_json(obj):
     """JSON with one member a line and one header pair a line."""
+    if not isinstance(obj, dict):
+        return json.dumps(obj)
+
     def member(k, v):
         if isinstance(v, list):
             inner = ",\n".join("  " + json.dumps(x) for x in v)
@@ -65,46 +158,177 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def answer(self, status, obj, extra=None):
-        body = to_json(obj).encode() + b"\n"
+    def send(self, status, body, ctype="application/json", extra=()):
+        if isinstance(body, str):
+            body = body.encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        if ctype:
+            self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
-        for k, v in (extra or []):
+        for k, v in extra:
             self.send_header(k, v)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def answer(self, status, obj, extra=()):
+        self.send(status, to_json(obj) + "\n", extra=extra)
+
+    def echo(self, status, body):
+        return self.answer(status, {
+            "method": self.command,
+            "path": self.path,
+            "headers": [[k, v] for k, v in self.headers.raw_items()],
+            "body_length": len(body),
+            "body_sha256": hashlib.sha256(body).hexdigest(),
+        })
+
+    def bearer_ok(self):
+        auth = self.headers.get("Authorization", "")
+        if not auth.startswith("Bearer "):
+            return False
+        with LOCK:
+            info = ACCESS.get(auth[7:])
+            return (info is not None and info["exp"] > time.time()
+                    and info["family"] not in REVOKED)
+
+    def failure_mode(self, rt):
+        mode = rt.split("-")[1] if rt.count("-") >= 1 else ""
+        count("mode_" + mode)
+        codes = {"500": 500, "503": 503, "400": 400, "401": 401, "403": 403}
+        if mode in codes:
+            return self.answer(codes[mode], {"error": "mode_" + mode})
+        if mode == "timeout":
+            time.sleep(10)
+            return self.answer(200, {"accessToken": "late-token"})
+        if mode == "html":
+            return self.send(200, "<html><body>Sign in</body></html>",
+                             "text/html")
+        if mode == "garbage":
+            return self.send(200, '{"accessToken": "x", garbage')
+        if mode == "huge":
+            return self.send(200, '{"accessToken": "x", "pad": "%s"}'
+                             % ("x" * (1024 * 1024)))
+        if mode == "types":
+            return self.answer(200, {"accessToken": 12345,
+                                     "refreshToken": ["a"]})
+        if mode == "noaccess":
+            return self.answer(200, {"refreshToken": "rt-new"})
+        if mode == "badtype":
+            return self.answer(200, {"access_token": "at-x",
+                                     "token_type": "mac"})
+        if mode == "redirect":
+            return self.send(302, "", extra=[("Location", "/idp/login")])
+        return self.answer(400, {"error": "unknown_mode"})
+
     def handle_any(self):
-        path = self.path.split("?", 1)[0]
+        url = urllib.parse.urlsplit(self.path)
+        path = url.path
         seg = path.strip("/").split("/", 1)[0]
+        body = self.read_body()
+
         if path == "/__stats":
-            with STATS_LOCK:
+            with LOCK:
                 return self.answer(200, dict(STATS))
         if path == "/__reset":
-            with STATS_LOCK:
+            with LOCK:
                 STATS.clear()
             return self.answer(200, {"reset": True})
+        if path == "/__session":
+            q = urllib.parse.parse_qs(url.query)
+            return self.answer(200, login(q.get("user", ["ann"])[0],
+                                          int(q.get("ttl", ["300"])[0]),
+                                          q.get("rotate", ["1"])[0] != "0",
+                                          q.get("expiresin", ["1"])[0]
+                                          != "0"))
         count(seg)
-        body = self.read_body()
+
+        if path == "/idp/login":
+            try:
+                req = json.loads(body or b"{}")
+            except ValueError:
+                return self.answer(400, {"error": "bad_json"})
+            if req.get("password") == "wrong":
+                return self.answer(401, {"error": "bad_credentials"})
+            return self.answer(200, login(req.get("username", "ann"),
+                                          int(req.get("ttl", 300)),
+                                          bool(req.get("rotate", True))))
+        if path == "/idp/token":
+            count("refresh_calls")
+            try:
+                rt = json.loads(body)["refreshToken"]
+            except (ValueError, KeyError, TypeError):
+                return self.answer(400, {"error": "invalid_request"})
+            if not isinstance(rt, str):
+                return self.answer(400, {"error": "invalid_request"})
+            if rt.startswith("mode-"):
+                return self.failure_mode(rt)
+            status, ans = refresh(rt)
+            count("refresh_ok" if status == 200 else "refresh_rejected")
+            return self.answer(status, ans)
+        if path == "/idp/oauth2/token":
+            count("refresh_calls")
+            form = urllib.parse.parse_qs(body.decode("latin-1"))
+            auth = self.headers.get("Authorization", "")
+            if auth.startswith("Basic "):
+                user, _, secret = base64.b64decode(auth[6:]).decode() \
+                    .partition(":")
+                ok = (urllib.parse.unquote(user) == "bff"
+                      and urllib.parse.unquote(secret) == "s3cr3t-client")
+                count("oauth2_basic_ok" if ok else "oauth2_basic_bad")
+                if not ok:
+                    return self.answer(401, {"error": "invalid_client"})
+            elif form.get("client_id"):
+                count("oauth2_client_id_" + form["client_id"][0])
+            if form.get("grant_type") != ["refresh_token"] \
+                    or "refresh_token" not in form:
+                return self.answer(400, {"error": "invalid_request"})
+            rt = form["refresh_token"][0]
+            if rt.startswith("mode-"):
+                return self.failure_mode(rt)
+            status, ans = refresh(rt)
+            count("refresh_ok" if status == 200 else "refresh_rejected")
+            if status == 200:
+                ans = {"access_token": ans["accessToken"],
+                       "token_type": "Bearer",
+                       **({"expires_in": ans["expiresIn"]}
+                          if "expiresIn" in ans else {}),
+                       **({"refresh_token": ans["refreshToken"]}
+                          if "refreshToken" in ans else {})}
+            return self.answer(status, ans)
+        if path == "/idp/revoke":
+            form = urllib.parse.parse_qs(body.decode("latin-1"))
+            rt = form.get("token", [""])[0]
+            with LOCK:
+                info = REFRESH.get(rt)
+                if info:
+                    REVOKED.add(info["family"])
+            count("revoked" if info else "revoke_unknown")
+            return self.send(200, "", None)
+        if seg == "secure":
+            if not self.bearer_ok():
+                count("secure_401")
+                return self.answer(401, {"error": "invalid_token"}, extra=[
+                    ("WWW-Authenticate", 'Bearer error="invalid_token"')])
+            count("secure_ok")
+            return self.echo(200, body)
+        if seg == "deny":       # refuses every token
+            count("deny_401")
+            return self.answer(401, {"error": "invalid_token"})
+        if seg == "optional":   # anonymous is fine, a bad token is not
+            if "Authorization" in self.headers and not self.bearer_ok():
+                count("optional_401")
+                return self.answer(401, {"error": "invalid_token"})
+            count("optional_ok")
+            return self.echo(200, body)
         if seg == "status":   # /status/NNN/...: answer NNN with the echo
             try:
                 code = int(path.split("/")[2])
             except (IndexError, ValueError):
                 code = 400
-            seg = "echo"
-        else:
-            code = 200
+            return self.echo(code, body)
         if seg == "echo":
-            # raw header bytes as latin-1 so nothing is lost or re-encoded
-            return self.answer(code, {
-                "method": self.command,
-                "path": self.path,
-                "headers": [[k, v] for k, v in self.headers.raw_items()],
-                "body_length": len(body),
-                "body_sha256": hashlib.sha256(body).hexdigest(),
-            })
+            return self.echo(200, body)
         return self.answer(404, {"error": "not_found", "path": path})
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = \
@@ -120,6 +344,7 @@ def main():
     args = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     srv.daemon_threads = True
+    srv.request_queue_size = 128
     if args.port_file:
         tmp = args.port_file + ".tmp"
         with open(tmp, "w") as f:

@@ -10,16 +10,49 @@
 
 #include <httpd.h>
 #include <http_config.h>
+#include <apr_atomic.h>
 
-#define TP_DEFAULT_ACCESS_COOKIE  "accessToken"
-#define TP_DEFAULT_REFRESH_COOKIE "refreshToken"
+#include "tp_refresh.h"
+#include "tp_setcookie.h"
+
+#define TP_DEFAULT_ACCESS_COOKIE   "accessToken"
+#define TP_DEFAULT_REFRESH_COOKIE  "refreshToken"
+#define TP_DEFAULT_LOGIN_URL       "/login"
+#define TP_DEFAULT_COOKIE_PATH     "/"
+#define TP_DEFAULT_TIMEOUT         5          /* seconds */
+#define TP_DEFAULT_SKEW            30         /* seconds */
+#define TP_DEFAULT_REPLAY_MAX      1048576    /* bytes */
+#define TP_DEFAULT_REFRESH_MAX_AGE 604800     /* seconds: 7 days */
 
 #define TP_UNSET (-1)
 
 typedef struct tp_dir_conf {
-    int enabled;                 /* TokenProxy: TP_UNSET, 0 or 1 */
-    const char *access_cookie;   /* TokenProxyAccessCookie, NULL: unset */
-    const char *refresh_cookie;  /* TokenProxyRefreshCookie, NULL: unset */
+    int enabled;                 /* TokenProxy */
+    const char *access_cookie;   /* TokenProxyAccessCookie */
+    const char *refresh_cookie;  /* TokenProxyRefreshCookie */
+    const char *refresh_url;     /* TokenProxyRefreshURL */
+    int format;                  /* TokenProxyRefreshFormat */
+    int client_set;              /* TokenProxyClient */
+    const char *client_id;
+    const char *client_secret;
+    apr_int64_t timeout;         /* TokenProxyRefreshTimeout, seconds */
+    const char *field_access;    /* TokenProxyJSONField */
+    const char *field_refresh;
+    const char *field_expires;
+    apr_int64_t skew;            /* TokenProxyRefreshSkew */
+    apr_int64_t replay_max;      /* TokenProxyReplayMaxBody */
+    int cookie_secure;           /* TokenProxyCookieSecure */
+    int samesite;                /* TokenProxyCookieSameSite */
+    const char *cookie_path;     /* TokenProxyCookiePath */
+    apr_int64_t refresh_max_age; /* TokenProxyRefreshCookieMaxAge */
+    const char *login_url;       /* TokenProxyLoginURL */
+    int public_;                 /* TokenProxyPublic */
+    const char *revoke_url;      /* TokenProxyRevokeURL */
+    int capture;                 /* TokenProxyCaptureTokens */
+    /* where "cannot replay" was warned about: one flag per section that
+     * says TokenProxy, shared by the requests below it */
+    volatile apr_uint32_t *replay_warned;
+    const char *section;         /* that section, for the warning */
 } tp_dir_conf;
 
 void *tp_dir_conf_create(apr_pool_t *p, char *dir);
@@ -27,11 +60,32 @@ void *tp_dir_conf_merge(apr_pool_t *p, void *basev, void *addv);
 
 /* Effective values, with the defaults applied. */
 int tp_conf_enabled(const tp_dir_conf *dc);
+int tp_conf_public(const tp_dir_conf *dc);
+int tp_conf_capture(const tp_dir_conf *dc);
 const char *tp_conf_access_cookie(const tp_dir_conf *dc);
 const char *tp_conf_refresh_cookie(const tp_dir_conf *dc);
+const char *tp_conf_login_url(const tp_dir_conf *dc);
+apr_int64_t tp_conf_skew(const tp_dir_conf *dc);
+apr_int64_t tp_conf_replay_max(const tp_dir_conf *dc);
+apr_int64_t tp_conf_refresh_max_age(const tp_dir_conf *dc);
+/* Fills *c; returns 0 when no TokenProxyRefreshURL applies. */
+int tp_conf_refresh(const tp_dir_conf *dc, tp_refresh_cfg *c);
+void tp_conf_cookie_attrs(const tp_dir_conf *dc, tp_cookie_attrs *a);
 
 const char *tp_cmd_enable(cmd_parms *cmd, void *dcv, int on);
 const char *tp_cmd_access_cookie(cmd_parms *cmd, void *dcv, const char *name);
 const char *tp_cmd_refresh_cookie(cmd_parms *cmd, void *dcv, const char *name);
+const char *tp_cmd_url(cmd_parms *cmd, void *dcv, const char *url);
+const char *tp_cmd_format(cmd_parms *cmd, void *dcv, const char *fmt);
+const char *tp_cmd_client(cmd_parms *cmd, void *dcv, const char *id,
+                          const char *secret);
+const char *tp_cmd_seconds(cmd_parms *cmd, void *dcv, const char *arg);
+const char *tp_cmd_bytes(cmd_parms *cmd, void *dcv, const char *arg);
+const char *tp_cmd_json_field(cmd_parms *cmd, void *dcv, const char *which,
+                              const char *name);
+const char *tp_cmd_flag(cmd_parms *cmd, void *dcv, int on);
+const char *tp_cmd_samesite(cmd_parms *cmd, void *dcv, const char *arg);
+const char *tp_cmd_cookie_path(cmd_parms *cmd, void *dcv, const char *arg);
+const char *tp_cmd_login_url(cmd_parms *cmd, void *dcv, const char *arg);
 
 #endif /* TP_CONFIG_H */

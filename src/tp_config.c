@@ -3,10 +3,16 @@
 /*
  * Per-directory configuration: creation, merging of nested sections (a
  * value set in an inner <Location> wins, an unset one is inherited) and
- * the directive handlers, which reject bad values at startup.
+ * the directive handlers, which reject bad values at startup with a
+ * message naming the directive.
  */
 
+#include <string.h>
+#include <strings.h>
+
+#include <apr_lib.h>
 #include <apr_strings.h>
+#include <apr_uri.h>
 
 #include "tp_config.h"
 #include "tp_cookie.h"
@@ -15,27 +21,81 @@ void *tp_dir_conf_create(apr_pool_t *p, char *dir)
 {
     tp_dir_conf *dc = apr_pcalloc(p, sizeof(*dc));
 
-    (void)dir;
     dc->enabled = TP_UNSET;
+    dc->format = TP_UNSET;
+    dc->timeout = TP_UNSET;
+    dc->skew = TP_UNSET;
+    dc->replay_max = TP_UNSET;
+    dc->cookie_secure = TP_UNSET;
+    dc->samesite = TP_UNSET;
+    dc->refresh_max_age = TP_UNSET;
+    dc->public_ = TP_UNSET;
+    dc->capture = TP_UNSET;
+    dc->section = dir ? apr_pstrdup(p, dir) : "(server)";
     return dc;
 }
+
+#define MERGE_INT(f) dc->f = (add->f != TP_UNSET) ? add->f : base->f
+#define MERGE_PTR(f) dc->f = add->f ? add->f : base->f
 
 void *tp_dir_conf_merge(apr_pool_t *p, void *basev, void *addv)
 {
     const tp_dir_conf *base = basev, *add = addv;
     tp_dir_conf *dc = apr_pcalloc(p, sizeof(*dc));
 
-    dc->enabled = (add->enabled != TP_UNSET) ? add->enabled : base->enabled;
-    dc->access_cookie = add->access_cookie ? add->access_cookie
-                                           : base->access_cookie;
-    dc->refresh_cookie = add->refresh_cookie ? add->refresh_cookie
-                                             : base->refresh_cookie;
+    MERGE_INT(enabled);
+    MERGE_PTR(access_cookie);
+    MERGE_PTR(refresh_cookie);
+    MERGE_PTR(refresh_url);
+    MERGE_INT(format);
+    if (add->client_set) {
+        dc->client_set = 1;
+        dc->client_id = add->client_id;
+        dc->client_secret = add->client_secret;
+    }
+    else {
+        dc->client_set = base->client_set;
+        dc->client_id = base->client_id;
+        dc->client_secret = base->client_secret;
+    }
+    MERGE_INT(timeout);
+    MERGE_PTR(field_access);
+    MERGE_PTR(field_refresh);
+    MERGE_PTR(field_expires);
+    MERGE_INT(skew);
+    MERGE_INT(replay_max);
+    MERGE_INT(cookie_secure);
+    MERGE_INT(samesite);
+    MERGE_PTR(cookie_path);
+    MERGE_INT(refresh_max_age);
+    MERGE_PTR(login_url);
+    MERGE_INT(public_);
+    MERGE_PTR(revoke_url);
+    MERGE_INT(capture);
+    if (add->enabled != TP_UNSET) {
+        dc->replay_warned = add->replay_warned;
+        dc->section = add->section;
+    }
+    else {
+        dc->replay_warned = base->replay_warned;
+        dc->section = base->section;
+    }
     return dc;
 }
 
 int tp_conf_enabled(const tp_dir_conf *dc)
 {
     return dc && dc->enabled == 1;
+}
+
+int tp_conf_public(const tp_dir_conf *dc)
+{
+    return dc->public_ == 1;
+}
+
+int tp_conf_capture(const tp_dir_conf *dc)
+{
+    return dc && dc->capture == 1;
 }
 
 const char *tp_conf_access_cookie(const tp_dir_conf *dc)
@@ -49,12 +109,70 @@ const char *tp_conf_refresh_cookie(const tp_dir_conf *dc)
                               : TP_DEFAULT_REFRESH_COOKIE;
 }
 
+const char *tp_conf_login_url(const tp_dir_conf *dc)
+{
+    return dc->login_url ? dc->login_url : TP_DEFAULT_LOGIN_URL;
+}
+
+apr_int64_t tp_conf_skew(const tp_dir_conf *dc)
+{
+    return dc->skew != TP_UNSET ? dc->skew : TP_DEFAULT_SKEW;
+}
+
+apr_int64_t tp_conf_replay_max(const tp_dir_conf *dc)
+{
+    return dc->replay_max != TP_UNSET ? dc->replay_max : TP_DEFAULT_REPLAY_MAX;
+}
+
+apr_int64_t tp_conf_refresh_max_age(const tp_dir_conf *dc)
+{
+    return dc->refresh_max_age != TP_UNSET ? dc->refresh_max_age
+                                           : TP_DEFAULT_REFRESH_MAX_AGE;
+}
+
+int tp_conf_refresh(const tp_dir_conf *dc, tp_refresh_cfg *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->url = dc->refresh_url;
+    c->format = dc->format == TP_FORMAT_OAUTH2 ? TP_FORMAT_OAUTH2
+                                               : TP_FORMAT_JSON;
+    c->client_id = dc->client_id;
+    c->client_secret = dc->client_secret;
+    c->timeout = apr_time_from_sec(dc->timeout != TP_UNSET
+                                   ? dc->timeout : TP_DEFAULT_TIMEOUT);
+    c->fields.access = dc->field_access ? dc->field_access : "accessToken";
+    c->fields.refresh = dc->field_refresh ? dc->field_refresh
+                                          : "refreshToken";
+    c->fields.expires = dc->field_expires ? dc->field_expires : "expiresIn";
+    return c->url != NULL;
+}
+
+void tp_conf_cookie_attrs(const tp_dir_conf *dc, tp_cookie_attrs *a)
+{
+    a->path = dc->cookie_path ? dc->cookie_path : TP_DEFAULT_COOKIE_PATH;
+    a->secure = dc->cookie_secure != 0;     /* unset: On */
+    a->samesite = dc->samesite != TP_UNSET ? (tp_samesite_e)dc->samesite
+                                           : TP_SAMESITE_STRICT;
+}
+
+/* ---- directive handlers ---- */
+
+#define FIELD(dc, cmd, type) ((type *)((char *)(dc) + (apr_size_t)(cmd)->info))
+
+static const char *err(cmd_parms *cmd, const char *fmt, const char *arg)
+{
+    return apr_pstrcat(cmd->pool, cmd->directive->directive, ": ",
+                       apr_psprintf(cmd->pool, fmt, arg), NULL);
+}
+
 const char *tp_cmd_enable(cmd_parms *cmd, void *dcv, int on)
 {
     tp_dir_conf *dc = dcv;
 
-    (void)cmd;
     dc->enabled = on ? 1 : 0;
+    if (!dc->replay_warned) {
+        dc->replay_warned = apr_pcalloc(cmd->pool, sizeof(apr_uint32_t));
+    }
     return NULL;
 }
 
@@ -62,15 +180,12 @@ static const char *check_cookie_name(cmd_parms *cmd, const char *name,
                                      const char *other)
 {
     if (!tp_cookie_name_valid(name)) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid cookie "
-                            "name (RFC 6265: letters, digits and "
-                            "!#$%%&'*+-.^_`|~ only)",
-                            cmd->directive->directive, name);
+        return err(cmd, "'%s' is not a valid cookie name (RFC 6265: "
+                   "letters, digits and !#$%%&'*+-.^_`|~ only)", name);
     }
     if (other && !strcmp(other, name)) {
-        return apr_psprintf(cmd->pool, "%s: the access and the refresh "
-                            "cookie cannot both be called '%s'",
-                            cmd->directive->directive, name);
+        return err(cmd, "the access and the refresh cookie cannot both be "
+                   "called '%s'", name);
     }
     return NULL;
 }
@@ -78,23 +193,199 @@ static const char *check_cookie_name(cmd_parms *cmd, const char *name,
 const char *tp_cmd_access_cookie(cmd_parms *cmd, void *dcv, const char *name)
 {
     tp_dir_conf *dc = dcv;
-    const char *err = check_cookie_name(cmd, name,
-                                        tp_conf_refresh_cookie(dc));
+    const char *e = check_cookie_name(cmd, name, tp_conf_refresh_cookie(dc));
 
-    if (!err) {
+    if (!e) {
         dc->access_cookie = name;
     }
-    return err;
+    return e;
 }
 
 const char *tp_cmd_refresh_cookie(cmd_parms *cmd, void *dcv, const char *name)
 {
     tp_dir_conf *dc = dcv;
-    const char *err = check_cookie_name(cmd, name,
-                                        tp_conf_access_cookie(dc));
+    const char *e = check_cookie_name(cmd, name, tp_conf_access_cookie(dc));
 
-    if (!err) {
+    if (!e) {
         dc->refresh_cookie = name;
     }
-    return err;
+    return e;
+}
+
+static int has_bad_bytes(const char *s)
+{
+    for (; *s; s++) {
+        if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+const char *tp_cmd_url(cmd_parms *cmd, void *dcv, const char *url)
+{
+    apr_uri_t u;
+
+    if (apr_uri_parse(cmd->pool, url, &u) != APR_SUCCESS || !u.scheme
+        || (strcasecmp(u.scheme, "http") && strcasecmp(u.scheme, "https"))
+        || !u.hostname || !*u.hostname || has_bad_bytes(url)) {
+        return err(cmd, "'%s' is not an http:// or https:// URL", url);
+    }
+    *FIELD(dcv, cmd, const char *) = url;
+    return NULL;
+}
+
+const char *tp_cmd_format(cmd_parms *cmd, void *dcv, const char *fmt)
+{
+    tp_dir_conf *dc = dcv;
+
+    if (!strcasecmp(fmt, "json")) {
+        dc->format = TP_FORMAT_JSON;
+    }
+    else if (!strcasecmp(fmt, "oauth2")) {
+        dc->format = TP_FORMAT_OAUTH2;
+    }
+    else {
+        return err(cmd, "'%s' is neither json nor oauth2", fmt);
+    }
+    return NULL;
+}
+
+const char *tp_cmd_client(cmd_parms *cmd, void *dcv, const char *id,
+                          const char *secret)
+{
+    tp_dir_conf *dc = dcv;
+
+    if (!*id || has_bad_bytes(id)) {
+        return err(cmd, "%s", "the client id must be a non-empty word");
+    }
+    if (secret && !*secret) {
+        return err(cmd, "%s", "the client secret is empty");
+    }
+    dc->client_set = 1;
+    dc->client_id = id;
+    dc->client_secret = secret;
+    return NULL;
+}
+
+static const char *parse_number(cmd_parms *cmd, const char *arg,
+                                apr_int64_t max, apr_int64_t *out)
+{
+    char *end;
+    apr_int64_t v;
+
+    if (!apr_isdigit(*arg)) {
+        return err(cmd, "'%s' is not a whole number", arg);
+    }
+    v = apr_strtoi64(arg, &end, 10);
+    if (*end || v < 0 || v > max) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number "
+                            "from 0 to %" APR_INT64_T_FMT,
+                            cmd->directive->directive, arg, max);
+    }
+    *out = v;
+    return NULL;
+}
+
+const char *tp_cmd_seconds(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    apr_int64_t v;
+    const char *e = parse_number(cmd, arg, 315360000, &v);
+
+    if (e) {
+        return e;
+    }
+    if ((apr_size_t)cmd->info == APR_OFFSETOF(tp_dir_conf, timeout)
+        && (v < 1 || v > 300)) {
+        return err(cmd, "'%s' is not a number of seconds from 1 to 300", arg);
+    }
+    *FIELD(dcv, cmd, apr_int64_t) = v;
+    return NULL;
+}
+
+const char *tp_cmd_bytes(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    apr_int64_t v;
+    const char *e = parse_number(cmd, arg, APR_INT64_C(1073741824), &v);
+
+    if (!e) {
+        *FIELD(dcv, cmd, apr_int64_t) = v;
+    }
+    return e;
+}
+
+const char *tp_cmd_json_field(cmd_parms *cmd, void *dcv, const char *which,
+                              const char *name)
+{
+    tp_dir_conf *dc = dcv;
+
+    if (!*name) {
+        return err(cmd, "%s", "the member name is empty");
+    }
+    if (!strcmp(which, "accessToken")) {
+        dc->field_access = name;
+    }
+    else if (!strcmp(which, "refreshToken")) {
+        dc->field_refresh = name;
+    }
+    else if (!strcmp(which, "expiresIn")) {
+        dc->field_expires = name;
+    }
+    else {
+        return err(cmd, "'%s' is not one of accessToken, refreshToken, "
+                   "expiresIn", which);
+    }
+    return NULL;
+}
+
+const char *tp_cmd_flag(cmd_parms *cmd, void *dcv, int on)
+{
+    *FIELD(dcv, cmd, int) = on ? 1 : 0;
+    return NULL;
+}
+
+const char *tp_cmd_samesite(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    tp_dir_conf *dc = dcv;
+
+    if (!strcasecmp(arg, "Strict")) {
+        dc->samesite = TP_SAMESITE_STRICT;
+    }
+    else if (!strcasecmp(arg, "Lax")) {
+        dc->samesite = TP_SAMESITE_LAX;
+    }
+    else if (!strcasecmp(arg, "None")) {
+        dc->samesite = TP_SAMESITE_NONE;
+    }
+    else {
+        return err(cmd, "'%s' is not Strict, Lax or None", arg);
+    }
+    return NULL;
+}
+
+const char *tp_cmd_cookie_path(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    tp_dir_conf *dc = dcv;
+
+    if (arg[0] != '/' || has_bad_bytes(arg) || strpbrk(arg, ";,\"\\")) {
+        return err(cmd, "'%s' is not a cookie path (it starts with / and "
+                   "has no ; , \" \\ or white space)", arg);
+    }
+    dc->cookie_path = arg;
+    return NULL;
+}
+
+const char *tp_cmd_login_url(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    tp_dir_conf *dc = dcv;
+
+    if (has_bad_bytes(arg)
+        || !((arg[0] == '/' && arg[1] != '/' && arg[1] != '\\')
+             || !strncasecmp(arg, "http://", 7)
+             || !strncasecmp(arg, "https://", 8))) {
+        return err(cmd, "'%s' is neither a local path (/login) nor an "
+                   "http:// or https:// URL", arg);
+    }
+    dc->login_url = arg;
+    return NULL;
 }

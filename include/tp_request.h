@@ -1,0 +1,38 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * tp_request: what mod_tokenproxy knows about one request, kept in the
+ * request's config vector.  The client's cookies are read once; the
+ * refresh, the replay and the fixups hook on every attempt share this.
+ */
+#ifndef TP_REQUEST_H
+#define TP_REQUEST_H
+
+#include <httpd.h>
+
+#include "tp_config.h"
+
+struct tp_replay;
+
+typedef struct tp_req {
+    /* from the client */
+    const char *access;        /* the access token to send, or NULL */
+    const char *refresh;       /* a usable refresh token, or NULL */
+    int had_token_cookie;      /* any token cookie at all was sent */
+    const char *cookie_out;    /* the Cookie header for upstream, or NULL */
+    int removed;               /* token cookie pieces taken out */
+    const char *max_forwards;  /* the client's Max-Forwards, or NULL */
+    /* what happened */
+    int in_flow;               /* the proxy wrapper handler is running */
+    int anonymous;             /* send no token (TokenProxyPublic) */
+    int injected;              /* the last attempt carried a token */
+    int refreshed;             /* a refresh succeeded in this request */
+    int cookies_set;           /* rotated cookies are on the response */
+    int attempts;              /* upstream attempts made */
+    struct tp_replay *replay;  /* the kept request body, or NULL */
+} tp_req;
+
+/* The request's context, reading the cookies on the first call. */
+tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc);
+
+#endif /* TP_REQUEST_H */

@@ -1,0 +1,105 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * The refresh and logout endpoints.
+ */
+
+#include <string.h>
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <http_request.h>
+
+#include "tp_config.h"
+#include "tp_endpoints.h"
+#include "tp_request.h"
+#include "tp_session.h"
+
+extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
+APLOG_USE_MODULE(tokenproxy);
+
+static int refresh_endpoint(request_rec *r, const tp_dir_conf *dc)
+{
+    tp_refresh_cfg cfg;
+    tp_req *rq;
+    int rv;
+
+    if (r->method_number != M_POST) {
+        return tp_session_json(r, HTTP_METHOD_NOT_ALLOWED,
+                               "{\"error\":\"method_not_allowed\"}\n",
+                               "Allow", "POST");
+    }
+    if ((rv = ap_discard_request_body(r)) != OK) {
+        return rv;
+    }
+    if (!tp_conf_refresh(dc, &cfg)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "tokenproxy: handler " TP_HANDLER_REFRESH " needs "
+                      "TokenProxyRefreshURL");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    rq = tp_req_get(r, dc);
+    if (!rq->refresh) {
+        if (rq->had_token_cookie) {
+            tp_session_clear_cookies(r, dc);
+        }
+        return tp_session_json(r, HTTP_UNAUTHORIZED,
+                               "{\"success\":false,\"error\":"
+                               "\"no_session\"}\n",
+                               "WWW-Authenticate",
+                               "Bearer realm=\"tokenproxy\"");
+    }
+    switch (tp_session_refresh(r, dc, rq)) {
+    case TP_REFRESH_OK:
+        return tp_session_json(r, HTTP_OK, "{\"success\":true}\n", NULL,
+                               NULL);
+    case TP_REFRESH_REJECTED:
+        tp_session_clear_cookies(r, dc);
+        return tp_session_json(r, HTTP_UNAUTHORIZED,
+                               "{\"success\":false,\"error\":"
+                               "\"session_expired\"}\n",
+                               "WWW-Authenticate",
+                               "Bearer realm=\"tokenproxy\"");
+    case TP_REFRESH_UNAVAILABLE:
+        break;
+    }
+    return tp_session_unavailable(r);
+}
+
+static int logout_endpoint(request_rec *r, const tp_dir_conf *dc)
+{
+    tp_req *rq;
+    int rv;
+
+    if ((rv = ap_discard_request_body(r)) != OK) {
+        return rv;
+    }
+    rq = tp_req_get(r, dc);
+    tp_session_revoke(r, dc, rq);
+    tp_session_clear_cookies(r, dc);
+    if (tp_session_is_navigation(r)) {
+        apr_table_setn(r->headers_out, "Location", tp_conf_login_url(dc));
+        return HTTP_MOVED_TEMPORARILY;
+    }
+    r->status = HTTP_NO_CONTENT;
+    return OK;
+}
+
+int tp_endpoints_handler(request_rec *r)
+{
+    const tp_dir_conf *dc;
+
+    if (!r->handler) {
+        return DECLINED;
+    }
+    dc = ap_get_module_config(r->per_dir_config, &tokenproxy_module);
+    if (!strcmp(r->handler, TP_HANDLER_REFRESH)) {
+        return refresh_endpoint(r, dc);
+    }
+    if (!strcmp(r->handler, TP_HANDLER_LOGOUT)) {
+        return logout_endpoint(r, dc);
+    }
+    return DECLINED;
+}

@@ -1,0 +1,230 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * The proxy flow of a TokenProxy location:
+ *
+ *   1. refresh first when there is no access token but a refresh token,
+ *      or when the access token is a JWT whose exp is within
+ *      TokenProxyRefreshSkew;
+ *   2. no token and no way to get one: the session is over (or, with
+ *      TokenProxyPublic, the request goes on anonymously);
+ *   3. run mod_proxy's handler (our fixups hook injects the token);
+ *   4. an upstream 401 to a request that carried our token: refresh and
+ *      replay the same request once (same method, headers and body).
+ *
+ * A replay resets what mod_proxy_http left on the request: the status,
+ * the response headers, the error-override note, the prefetched body
+ * brigade and Max-Forwards (which proxy_handler decremented).
+ */
+
+#include <string.h>
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include <http_request.h>
+#include <mod_proxy.h>
+#include <apr_strings.h>
+
+#include "tp_config.h"
+#include "tp_flow.h"
+#include "tp_jwt.h"
+#include "tp_replay.h"
+#include "tp_request.h"
+#include "tp_session.h"
+
+extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
+APLOG_USE_MODULE(tokenproxy);
+
+static module *proxy_module_p;
+
+void tp_flow_post_config(void)
+{
+    proxy_module_p = ap_find_linked_module("mod_proxy.c");
+}
+
+/* ap_proxy_should_override(dconf, 401), read through the module record so
+ * that this module does not have to be loaded after mod_proxy. */
+static int overrides_401(request_rec *r)
+{
+    proxy_dir_conf *pdc;
+    int i;
+
+    if (!proxy_module_p
+        || !(pdc = ap_get_module_config(r->per_dir_config, proxy_module_p))
+        || !pdc->error_override) {
+        return 0;
+    }
+    if (!pdc->error_override_codes
+        || apr_is_empty_array(pdc->error_override_codes)) {
+        return 1;
+    }
+    for (i = 0; i < pdc->error_override_codes->nelts; i++) {
+        if (APR_ARRAY_IDX(pdc->error_override_codes, i, int)
+            == HTTP_UNAUTHORIZED) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void warn_no_replay(request_rec *r, const tp_dir_conf *dc)
+{
+    if (dc->replay_warned && apr_atomic_cas32(dc->replay_warned, 1, 0) == 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "tokenproxy: TokenProxy location %s cannot refresh "
+                      "and replay after an upstream 401: add "
+                      "\"ProxyErrorOverride On 401\" to it (warned once "
+                      "per child)", dc->section);
+    }
+}
+
+static int expiring(request_rec *r, const tp_dir_conf *dc, const char *at)
+{
+    apr_int64_t exp;
+
+    return tp_jwt_exp(r->pool, at, &exp)
+           && exp - apr_time_sec(apr_time_now()) <= tp_conf_skew(dc);
+}
+
+static int upstream_401(request_rec *r, int rv)
+{
+    return rv == HTTP_UNAUTHORIZED
+           && apr_table_get(r->notes, "proxy-error-override");
+}
+
+/* Undo what the last attempt left and run mod_proxy's handler again. */
+static int replay(request_rec *r, tp_req *rq)
+{
+    r->status = HTTP_OK;
+    r->status_line = NULL;
+    r->content_type = NULL;
+    apr_table_clear(r->headers_out);
+    apr_table_unset(r->err_headers_out, "WWW-Authenticate");
+    apr_table_unset(r->notes, "proxy-error-override");
+    apr_pool_userdata_setn(NULL, "proxy-req-input", NULL, r->pool);
+    if (rq->max_forwards) {
+        apr_table_setn(r->headers_in, "Max-Forwards", rq->max_forwards);
+    }
+    else {
+        apr_table_unset(r->headers_in, "Max-Forwards");
+    }
+    tp_replay_rewind(rq->replay);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  "tokenproxy: replaying the request %s",
+                  rq->anonymous ? "without a token" : "with the new token");
+    return ap_run_handler(r);
+}
+
+/* The session is over after the upstream was asked: with
+ * TokenProxyPublic, once more without a token; otherwise answer. */
+static int over(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
+{
+    int rv;
+
+    if (!tp_conf_public(dc) || rq->anonymous
+        || !tp_replay_possible(rq->replay)) {
+        return tp_session_over(r, dc);
+    }
+    tp_session_clear_cookies(r, dc);
+    rq->anonymous = 1;
+    rv = replay(r, rq);
+    return upstream_401(r, rv) ? tp_session_over(r, dc) : rv;
+}
+
+int tp_flow_handler(request_rec *r)
+{
+    const tp_dir_conf *dc;
+    tp_req *rq;
+    tp_refresh_cfg cfg;
+    int can_refresh, rv;
+
+    if (!r->handler || strcmp(r->handler, "proxy-server")
+        || r->proxyreq == PROXYREQ_NONE) {
+        return DECLINED;
+    }
+    dc = ap_get_module_config(r->per_dir_config, &tokenproxy_module);
+    if (!tp_conf_enabled(dc)) {
+        return DECLINED;
+    }
+    rq = tp_req_get(r, dc);
+    if (rq->in_flow) {
+        return DECLINED;        /* our own call of ap_run_handler */
+    }
+    rq->in_flow = 1;
+    can_refresh = tp_conf_refresh(dc, &cfg) && rq->refresh;
+
+    /* 1. refresh before asking the upstream */
+    if (can_refresh && (!rq->access || expiring(r, dc, rq->access))) {
+        switch (tp_session_refresh(r, dc, rq)) {
+        case TP_REFRESH_OK:
+            break;
+        case TP_REFRESH_UNAVAILABLE:
+            return tp_session_unavailable(r);
+        case TP_REFRESH_REJECTED:
+            rq->access = NULL;
+            rq->refresh = NULL;
+            can_refresh = 0;
+            if (!tp_conf_public(dc)) {
+                return tp_session_over(r, dc);
+            }
+            tp_session_clear_cookies(r, dc);
+            break;
+        }
+    }
+
+    /* 2. nothing to send */
+    if (!rq->access) {
+        if (!tp_conf_public(dc)) {
+            return tp_session_over(r, dc);
+        }
+        if (rq->had_token_cookie && !rq->cookies_set) {
+            tp_session_clear_cookies(r, dc);
+        }
+        rq->anonymous = 1;
+        rv = ap_run_handler(r);
+        return upstream_401(r, rv) ? tp_session_over(r, dc) : rv;
+    }
+
+    /* 3. ask the upstream */
+    if (overrides_401(r)) {
+        rq->replay = tp_replay_setup(r, (apr_off_t)tp_conf_replay_max(dc));
+    }
+    else {
+        warn_no_replay(r, dc);
+    }
+    rv = ap_run_handler(r);
+    if (!upstream_401(r, rv) || !rq->injected) {
+        return upstream_401(r, rv) ? tp_session_over(r, dc) : rv;
+    }
+
+    /* 4. the upstream refused our token */
+    if (rq->refreshed || !can_refresh) {
+        /* a fresh token refused, or none to be had */
+        return over(r, dc, rq);
+    }
+    switch (tp_session_refresh(r, dc, rq)) {
+    case TP_REFRESH_OK:
+        break;
+    case TP_REFRESH_UNAVAILABLE:
+        return tp_session_unavailable(r);
+    case TP_REFRESH_REJECTED:
+        return over(r, dc, rq);
+    }
+    if (!tp_replay_possible(rq->replay)) {
+        /* the body is gone: the client has the new cookies and may retry */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "tokenproxy: upstream 401 to a request whose body "
+                      "could not be kept; refreshed, not replayed");
+        return tp_session_json(r, HTTP_UNAUTHORIZED,
+                               "{\"error\":\"token_refreshed\","
+                               "\"message\":\"retry the request\"}\n",
+                               "WWW-Authenticate",
+                               "Bearer realm=\"tokenproxy\"");
+    }
+    rv = replay(r, rq);
+    if (upstream_401(r, rv)) {
+        return over(r, dc, rq);     /* the replay was refused again */
+    }
+    return rv;
+}

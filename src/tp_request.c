@@ -1,0 +1,80 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * The per-request context and the reading of the token cookies.  Nothing
+ * here logs a token or a cookie value: a log line names a token by its
+ * SHA-256 fingerprint.
+ */
+
+#include <string.h>
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include <apr_strings.h>
+
+#include "tp_cookie.h"
+#include "tp_request.h"
+#include "tp_token.h"
+
+extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
+APLOG_USE_MODULE(tokenproxy);
+
+/* The value if it may be used as a token; logs why not otherwise. */
+static const char *usable(request_rec *r, const char *name,
+                          const tp_cookie_match *m)
+{
+    tp_token_status_e st;
+
+    if (m->count > 1) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "tokenproxy: cookie '%s' sent %d times, the first "
+                      "one counts", name, m->count);
+    }
+    if (!m->value) {
+        if (m->merged) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          "tokenproxy: cookie '%s' ignored: it arrived in a "
+                          "Cookie header joined from several headers", name);
+        }
+        return NULL;
+    }
+    st = tp_token_check(m->value, strlen(m->value));
+    if (st != TP_TOKEN_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "tokenproxy: cookie '%s' ignored: its value %s "
+                      "(%" APR_SIZE_T_FMT " bytes, fp=%s)", name,
+                      tp_token_status_str(st), strlen(m->value),
+                      tp_fingerprint(r->pool, m->value, strlen(m->value)));
+        return NULL;
+    }
+    return m->value;
+}
+
+tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc)
+{
+    tp_req *rq = ap_get_module_config(r->request_config, &tokenproxy_module);
+    const char *names[2];
+    tp_cookie_match found[2];
+    const char *cookie;
+
+    if (rq) {
+        return rq;
+    }
+    rq = apr_pcalloc(r->pool, sizeof(*rq));
+    ap_set_module_config(r->request_config, &tokenproxy_module, rq);
+    rq->max_forwards = apr_table_get(r->headers_in, "Max-Forwards");
+
+    cookie = apr_table_get(r->headers_in, "Cookie");
+    if (!cookie) {
+        return rq;
+    }
+    names[0] = tp_conf_access_cookie(dc);
+    names[1] = tp_conf_refresh_cookie(dc);
+    rq->removed = tp_cookie_take(r->pool, cookie, names, 2, found,
+                                 &rq->cookie_out);
+    rq->had_token_cookie = rq->removed > 0;
+    rq->access = usable(r, names[0], &found[0]);
+    rq->refresh = usable(r, names[1], &found[1]);
+    return rq;
+}

@@ -1,0 +1,320 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * Refresh calls, token cookies on the response, and the answers of a
+ * session that is over or cannot be refreshed right now.
+ *
+ * Set-Cookie headers go into r->err_headers_out with apr_table_addn, one
+ * header each: they survive mod_proxy replacing r->headers_out and go out
+ * with error responses too.  Whenever token cookies are set, the response
+ * carries "Cache-Control: no-store", and an output filter takes the
+ * upstream's own caching headers away.
+ */
+
+#include <string.h>
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <util_filter.h>
+#include <apr_strings.h>
+
+#include "tp_http.h"
+#include "tp_jwt.h"
+#include "tp_nav.h"
+#include "tp_session.h"
+#include "tp_setcookie.h"
+#include "tp_token.h"
+
+extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
+APLOG_USE_MODULE(tokenproxy);
+
+#define NOSTORE_FILTER "TOKENPROXY_NOSTORE"
+
+static tp_http *http;   /* one per child process */
+
+int tp_session_post_config(apr_pool_t *pconf)
+{
+    static int done;
+
+    (void)pconf;
+    if (!done) {    /* curl_global_init once per process, before threads */
+        if (!tp_http_global_init()) {
+            return 0;
+        }
+        done = 1;
+    }
+    return 1;
+}
+
+void tp_session_child_init(apr_pool_t *pchild)
+{
+    http = tp_http_create(pchild);
+}
+
+static const char *fp(request_rec *r, const char *secret)
+{
+    return tp_fingerprint(r->pool, secret, strlen(secret));
+}
+
+tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
+                                tp_req *rq)
+{
+    tp_refresh_cfg cfg;
+    tp_refresh_req req;
+    tp_http_req hreq;
+    tp_http_resp hres;
+    tp_refresh_res res;
+    apr_time_t start = apr_time_now();
+
+    if (!tp_conf_refresh(dc, &cfg) || !rq->refresh) {
+        return TP_REFRESH_REJECTED;
+    }
+    if (!http) {            /* no child_init: a one-process test server */
+        http = tp_http_create(r->server->process->pool);
+    }
+    tp_refresh_build(r->pool, &cfg, rq->refresh, &req);
+    memset(&hreq, 0, sizeof(hreq));
+    hreq.url = cfg.url;
+    hreq.body = req.body;
+    hreq.len = req.len;
+    hreq.content_type = req.content_type;
+    hreq.authorization = req.authorization;
+    hreq.timeout = cfg.timeout;
+    hreq.max_answer = TP_REFRESH_MAX_ANSWER;
+    tp_http_post(http, r->pool, &hreq, &hres);
+    tp_refresh_classify(r->pool, &cfg, hres.error, hres.status,
+                        hres.content_type, hres.body, hres.len, &res);
+
+    ap_log_rerror(APLOG_MARK, res.result == TP_REFRESH_OK ? APLOG_DEBUG
+                  : APLOG_INFO, 0, r,
+                  "tokenproxy: refresh of fp=%s %s: %s (%"
+                  APR_TIME_T_FMT " ms)", fp(r, rq->refresh),
+                  res.result == TP_REFRESH_OK ? "succeeded"
+                  : res.result == TP_REFRESH_REJECTED ? "rejected"
+                  : "unavailable", res.why,
+                  apr_time_as_msec(apr_time_now() - start));
+    if (res.result != TP_REFRESH_OK) {
+        return res.result;
+    }
+    tp_session_set_cookies(r, dc, &res.tokens, rq->refresh);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  "tokenproxy: new access token fp=%s, refresh token %s",
+                  fp(r, res.tokens.access),
+                  res.tokens.refresh ? apr_pstrcat(r->pool, "fp=",
+                                         fp(r, res.tokens.refresh), NULL)
+                                     : "not rotated");
+    rq->access = res.tokens.access;
+    if (res.tokens.refresh) {
+        rq->refresh = res.tokens.refresh;
+    }
+    rq->refreshed = 1;
+    rq->cookies_set = 1;
+    return TP_REFRESH_OK;
+}
+
+void tp_session_revoke(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
+{
+    tp_refresh_cfg cfg;
+    tp_refresh_req req;
+    tp_http_req hreq;
+    tp_http_resp hres;
+
+    if (!dc->revoke_url || !rq->refresh) {
+        return;
+    }
+    if (!http) {
+        http = tp_http_create(r->server->process->pool);
+    }
+    tp_conf_refresh(dc, &cfg);
+    tp_revoke_build(r->pool, &cfg, rq->refresh, &req);
+    memset(&hreq, 0, sizeof(hreq));
+    hreq.url = dc->revoke_url;
+    hreq.body = req.body;
+    hreq.len = req.len;
+    hreq.content_type = req.content_type;
+    hreq.authorization = req.authorization;
+    hreq.timeout = cfg.timeout;
+    hreq.max_answer = TP_REFRESH_MAX_ANSWER;
+    tp_http_post(http, r->pool, &hreq, &hres);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "tokenproxy: revocation of fp=%s: %s",
+                  fp(r, rq->refresh),
+                  hres.error ? hres.error
+                  : apr_psprintf(r->pool, "HTTP %d", hres.status));
+}
+
+/* Remove the Set-Cookie headers this module put on the response. */
+static void drop_own_cookies(request_rec *r, const tp_dir_conf *dc)
+{
+    const apr_array_header_t *arr = apr_table_elts(r->err_headers_out);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    const char *a = apr_pstrcat(r->pool, tp_conf_access_cookie(dc), "=",
+                                NULL);
+    const char *f = apr_pstrcat(r->pool, tp_conf_refresh_cookie(dc), "=",
+                                NULL);
+    apr_table_t *keep;
+    int i, own = 0;
+
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key && !strcasecmp(e[i].key, "Set-Cookie")
+            && (!strncmp(e[i].val, a, strlen(a))
+                || !strncmp(e[i].val, f, strlen(f)))) {
+            own++;
+        }
+    }
+    if (!own) {
+        return;
+    }
+    keep = apr_table_make(r->pool, arr->nelts);
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key && !strcasecmp(e[i].key, "Set-Cookie")
+            && (!strncmp(e[i].val, a, strlen(a))
+                || !strncmp(e[i].val, f, strlen(f)))) {
+            continue;
+        }
+        if (e[i].key) {
+            apr_table_addn(keep, e[i].key, e[i].val);
+        }
+    }
+    r->err_headers_out = keep;
+}
+
+static void no_store(request_rec *r)
+{
+    ap_filter_t *f;
+
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    for (f = r->output_filters; f; f = f->next) {
+        if (!strcasecmp(f->frec->name, NOSTORE_FILTER)) {
+            return;
+        }
+    }
+    ap_add_output_filter(NOSTORE_FILTER, NULL, r, r->connection);
+}
+
+/* Drops the upstream's caching headers: only no-store goes out. */
+static apr_status_t nostore_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    apr_table_unset(f->r->headers_out, "Cache-Control");
+    apr_table_unset(f->r->headers_out, "Expires");
+    apr_table_setn(f->r->err_headers_out, "Cache-Control", "no-store");
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+void tp_session_register(void)
+{
+    ap_register_output_filter(NOSTORE_FILTER, nostore_filter, NULL,
+                              AP_FTYPE_CONTENT_SET);
+}
+
+void tp_session_set_cookies(request_rec *r, const tp_dir_conf *dc,
+                            const tp_tokens *tokens, const char *old_refresh)
+{
+    tp_cookie_attrs attrs;
+    apr_int64_t age = tokens->expires_in, exp;
+    const char *rt = tokens->refresh ? tokens->refresh : old_refresh;
+
+    if (age < 0 && tp_jwt_exp(r->pool, tokens->access, &exp)) {
+        age = exp - apr_time_sec(apr_time_now());
+        if (age < 0) {
+            age = 0;
+        }
+    }
+    tp_conf_cookie_attrs(dc, &attrs);
+    drop_own_cookies(r, dc);
+    apr_table_addn(r->err_headers_out, "Set-Cookie",
+                   tp_setcookie(r->pool, tp_conf_access_cookie(dc),
+                                tokens->access, age, &attrs));
+    if (rt) {
+        apr_table_addn(r->err_headers_out, "Set-Cookie",
+                       tp_setcookie(r->pool, tp_conf_refresh_cookie(dc), rt,
+                                    tp_conf_refresh_max_age(dc), &attrs));
+    }
+    no_store(r);
+}
+
+void tp_session_clear_cookies(request_rec *r, const tp_dir_conf *dc)
+{
+    tp_cookie_attrs attrs;
+
+    tp_conf_cookie_attrs(dc, &attrs);
+    drop_own_cookies(r, dc);
+    apr_table_addn(r->err_headers_out, "Set-Cookie",
+                   tp_setcookie_clear(r->pool, tp_conf_access_cookie(dc),
+                                      &attrs));
+    apr_table_addn(r->err_headers_out, "Set-Cookie",
+                   tp_setcookie_clear(r->pool, tp_conf_refresh_cookie(dc),
+                                      &attrs));
+    no_store(r);
+}
+
+static int has_sec_fetch(void *rec, const char *key, const char *val)
+{
+    (void)val;
+    if (!strncasecmp(key, "Sec-Fetch-", 10)) {
+        *(int *)rec = 1;
+        return 0;
+    }
+    return 1;
+}
+
+int tp_session_is_navigation(request_rec *r)
+{
+    tp_nav_in in;
+
+    memset(&in, 0, sizeof(in));
+    in.method = r->method;
+    in.sec_fetch_mode = apr_table_get(r->headers_in, "Sec-Fetch-Mode");
+    apr_table_do(has_sec_fetch, &in.has_sec_fetch, r->headers_in, NULL);
+    in.accept = apr_table_get(r->headers_in, "Accept");
+    in.x_requested_with = apr_table_get(r->headers_in, "X-Requested-With");
+    return tp_is_navigation(&in);
+}
+
+int tp_session_json(request_rec *r, int status, const char *json,
+                    const char *header, const char *value)
+{
+    apr_size_t len = strlen(json);
+
+    apr_table_clear(r->headers_out);
+    apr_table_unset(r->err_headers_out, "WWW-Authenticate"); /* upstream's */
+    if (header) {
+        apr_table_setn(r->headers_out, header, value);
+    }
+    r->status = status;
+    r->status_line = NULL;
+    ap_set_content_type(r, "application/json");
+    ap_set_content_length(r, (apr_off_t)len);
+    if (!r->header_only) {
+        ap_rwrite(json, (int)len, r);
+    }
+    return OK;
+}
+
+int tp_session_over(request_rec *r, const tp_dir_conf *dc)
+{
+    tp_session_clear_cookies(r, dc);
+    if (tp_session_is_navigation(r)) {
+        apr_table_clear(r->headers_out);
+        apr_table_setn(r->headers_out, "Location",
+                       tp_login_location(r->pool, tp_conf_login_url(dc),
+                                         r->unparsed_uri));
+        r->status = HTTP_OK;
+        return HTTP_MOVED_TEMPORARILY;
+    }
+    return tp_session_json(r, HTTP_UNAUTHORIZED,
+                           "{\"error\":\"unauthorized\","
+                           "\"message\":\"the session is over\"}\n",
+                           "WWW-Authenticate", "Bearer realm=\"tokenproxy\"");
+}
+
+int tp_session_unavailable(request_rec *r)
+{
+    return tp_session_json(r, HTTP_SERVICE_UNAVAILABLE,
+                           "{\"error\":\"refresh_unavailable\","
+                           "\"message\":\"try again shortly\"}\n",
+                           "Retry-After", TP_RETRY_AFTER);
+}
