@@ -14,7 +14,9 @@ use Apache::Test ();
 use Apache::TestRequest ();
 
 our @EXPORT = qw(echo up_headers up_header raw_request mock_stats
-                 client_view_line error_log_text tok);
+                 client_view_line error_log_text tok
+                 req json_of new_session stats_delta set_cookies
+                 cookie_attr);
 
 my $json = JSON::PP->new->latin1;
 
@@ -65,6 +67,72 @@ sub raw_request {
     my (undef, $body) = split /\r\n\r\n/, $raw, 2;
     my $j = eval { $json->decode($body // '') };
     return ($status // 0, $j, $raw);
+}
+
+# A request through the test server that follows no redirect:
+# req(METHOD, PATH, [headers...], content) -> HTTP::Response
+my $ua;
+sub req {
+    my ($method, $path, $headers, $content) = @_;
+    $ua ||= LWP::UserAgent->new(timeout => 60, max_redirect => 0,
+                                keep_alive => 0);
+    my $cfg = Apache::Test::config();
+    my $url = "http://127.0.0.1:$cfg->{vars}{port}$path";
+    my $r = HTTP::Request->new($method, $url, $headers || [],
+                               defined $content ? $content : ());
+    return $ua->request($r);
+}
+
+sub json_of {
+    my $res = shift;
+    return eval { $json->decode($res->content) };
+}
+
+# A new login at the mock identity provider:
+# {accessToken, refreshToken, expiresIn, user}
+sub new_session {
+    my %q = (ttl => 300, @_);
+    my $q = join '&', map { "$_=$q{$_}" } sort keys %q;
+    my $ua2 = LWP::UserAgent->new(timeout => 10);
+    my $res = $ua2->get("http://127.0.0.1:$ENV{TP_MOCK_PORT}/__session?$q");
+    return $json->decode($res->content);
+}
+
+# Runs $code; returns how the mock's counters moved: { name => delta }.
+sub stats_delta {
+    my $code = shift;
+    my $before = mock_stats();
+    my @ret = $code->();
+    my $after = mock_stats();
+    my %d;
+    for my $k (keys %$after) {
+        my $n = $after->{$k} - ($before->{$k} // 0);
+        $d{$k} = $n if $n;
+    }
+    return (\%d, @ret);
+}
+
+# The Set-Cookie headers of a response, as { name => [value, attributes] }.
+sub set_cookies {
+    my $res = shift;
+    my %c;
+    for my $h ($res->headers->header('Set-Cookie')) {
+        my ($pair, $attrs) = split /;\s*/, $h, 2;
+        my ($name, $value) = split /=/, $pair, 2;
+        $c{$name} = [$value, $attrs // ''];
+    }
+    return \%c;
+}
+
+# The value of attribute NAME of a cookie from set_cookies (1 for a flag,
+# undef when absent).
+sub cookie_attr {
+    my ($cookie, $name) = @_;
+    for my $a (split /;\s*/, $cookie->[1]) {
+        my ($k, $v) = split /=/, $a, 2;
+        return defined $v ? $v : 1 if lc $k eq lc $name;
+    }
+    return undef;
 }
 
 sub mock_stats {
