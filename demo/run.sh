@@ -75,11 +75,30 @@ LoadModule proxy_module $moddir/mod_proxy.so
 LoadModule proxy_http_module $moddir/mod_proxy_http.so
 LoadModule tokenproxy_module $top/.libs/mod_tokenproxy.so
 
-ProxyPass /api/ http://127.0.0.1:$up_port/echo/api/
+<Location />
+    TokenProxyRefreshURL http://127.0.0.1:$up_port/idp/token
+    # the demo speaks plain http on 127.0.0.1; keep Secure On in production
+    TokenProxyCookieSecure Off
+    TokenProxyRefreshSkew 2
+</Location>
+
+# the upstream's login endpoint: its tokens become HttpOnly cookies
+ProxyPass /auth/login http://127.0.0.1:$up_port/idp/login
+<Location /auth/login>
+    TokenProxyCaptureTokens On
+</Location>
+<Location /auth/refresh>
+    SetHandler tokenproxy-refresh
+</Location>
+<Location /auth/logout>
+    SetHandler tokenproxy-logout
+</Location>
+
+# the API: the upstream checks the Bearer token
+ProxyPass /api/ http://127.0.0.1:$up_port/secure/api/
 <Location /api/>
     TokenProxy On
-    TokenProxyAccessCookie accessToken
-    TokenProxyRefreshCookie refreshToken
+    ProxyErrorOverride On 401
 </Location>
 CONF
 
@@ -92,31 +111,63 @@ if ! wait_for 20 curl -s -o /dev/null "http://127.0.0.1:$port/"; then
     exit 1
 fi
 
-token="demo.access.token"
-cmd="curl -s --cookie 'accessToken=$token; refreshToken=demo-refresh; theme=dark' http://127.0.0.1:$port/api/hello"
-answer=$(eval "$cmd")
+base="http://127.0.0.1:$port"
+jar="$scratch/cookies.txt"
+stats() { curl -s "http://127.0.0.1:$up_port/__stats" | python3 -c \
+    'import json,sys; d=json.load(sys.stdin); print(d.get(sys.argv[1], 0))' "$1"; }
+short() { sed -E 's/(accessToken|refreshToken)=[^;]*([^;]{12})/\1=...\2/g'; }
+fail() { echo "demo check failed: $*" >&2; exit 1; }
+say() { [ "$mode" = "--check" ] || printf '%s\n' "$@"; }
+
+say "mod_tokenproxy demo" \
+    "  httpd:         $base/  (scratch ServerRoot $scratch)" \
+    "  demo upstream: http://127.0.0.1:$up_port/ (an API and an identity provider" \
+    "                 whose access tokens live 5 seconds here)" ""
+
+# 1. log in: the tokens become cookies, the page sees none of them
+login_cmd="curl -s -i -c $jar -H 'Content-Type: application/json' -d '{\"username\":\"demo\",\"password\":\"demo\",\"ttl\":5}' $base/auth/login"
+login=$(eval "$login_cmd" | tr -d '\r')
+say "1. Log in through the module:" "   $login_cmd" "" \
+    "$(grep -E '^(HTTP|Set-Cookie|Cache-Control)' <<<"$login" | short | sed 's/^/   /')" \
+    "   body: $(tail -n 1 <<<"$login")" ""
+grep -q '^HTTP/1.1 200' <<<"$login" || fail "login: $login"
+tail -n 1 <<<"$login" | grep -q 'Token' && fail "a token reached the body"
+
+# 2. call the API: the upstream receives a Bearer token
+api_cmd="curl -s -b $jar -c $jar $base/api/whoami"
+answer=$(eval "$api_cmd")
+bearer=$(grep -o '"Bearer [^"]*"' <<<"$answer" | head -1 | tr -d '"')
+say "2. Call the API with the cookies only:" "   $api_cmd" \
+    "   the upstream received: Authorization: Bearer ...${bearer: -13}" ""
+[ -n "$bearer" ] || fail "no Bearer upstream: $answer"
+grep -q 'accessToken\|refreshToken' <<<"$answer" && fail "token cookie upstream"
+
+# 3. wait past the access token's expiry, call again: refreshed silently
+before=$(stats refresh_ok)
+say "3. Wait 6 seconds, past the access token's expiry, and call again..."
+sleep 6
+again=$(curl -s -i -b "$jar" -c "$jar" "$base/api/whoami" | tr -d '\r')
+after=$(stats refresh_ok)
+bearer2=$(grep -o '"Bearer [^"]*"' <<<"$again" | head -1 | tr -d '"')
+say "$(grep -E '^(HTTP|Set-Cookie)' <<<"$again" | short | sed 's/^/   /')" \
+    "   the upstream received: Authorization: Bearer ...${bearer2: -13} (a new token)" \
+    "   refreshes at the identity provider: $((after - before)), reuse detected: $(stats reuse_detected)" ""
+grep -q '^HTTP/1.1 200' <<<"$again" || fail "after expiry: $again"
+[ $((after - before)) -eq 1 ] || fail "expected one refresh, saw $((after - before))"
+if [ -z "$bearer2" ] || [ "$bearer2" = "$bearer" ]; then fail "the token was not renewed"; fi
 
 if [ "$mode" = "--check" ]; then
-    grep -q "\"Bearer $token\"" <<<"$answer" \
-        && grep -q '"theme=dark"' <<<"$answer" \
-        && ! grep -q 'refreshToken\|accessToken' <<<"$answer" \
-        || { echo "demo check failed; the upstream answered:" >&2; echo "$answer" >&2; exit 1; }
-    echo "demo check: the upstream received 'Authorization: Bearer $token' and no token cookie"
+    echo "demo check: login captured into cookies, Bearer injected, expired token refreshed once and transparently"
     exit 0
 fi
 
 cat <<TEXT
-mod_tokenproxy demo
-  httpd:         http://127.0.0.1:$port/  (scratch ServerRoot $scratch)
-  demo upstream: http://127.0.0.1:$up_port/ (echoes the request it receives)
+The user never noticed: the module refreshed the token and set the rotated
+cookies on the response.  Try it yourself (cookie jar $jar):
 
-The browser sends only cookies; the upstream receives a Bearer token:
+  $api_cmd
+  curl -s -i -b $jar -c $jar -X POST $base/auth/logout
 
-  $cmd
-
-The upstream answered:
-$answer
-
-Try it yourself with the curl line above.  Ctrl-C stops httpd and the upstream.
+Ctrl-C stops httpd and the upstream.
 TEXT
 wait "$httpd_pid" || true
