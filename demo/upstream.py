@@ -22,6 +22,7 @@ An identity provider that behaves like a strict real one
   POST /idp/token          {"refreshToken": RT} (json format)
   POST /idp/oauth2/token   grant_type=refresh_token&refresh_token=RT
                            (RFC 6749 section 6; Basic or client_id)
+  POST /idp/token-alt      {"rt": RT} -> {"at", "rt", "ttl"}
   POST /idp/revoke         token=RT (RFC 7009)
   Refresh tokens are single-use and rotate: using one twice is a reuse,
   which revokes the whole family (every token of that login) and answers
@@ -265,6 +266,18 @@ class Handler(BaseHTTPRequestHandler):
                 return self.failure_mode(rt)
             status, ans = refresh(rt)
             count("refresh_ok" if status == 200 else "refresh_rejected")
+            return self.answer(status, ans)
+        if path == "/idp/token-alt":     # other member names: rt, at, ttl
+            count("refresh_calls")
+            count("alt_calls")
+            try:
+                rt = json.loads(body)["rt"]
+            except (ValueError, KeyError, TypeError):
+                return self.answer(400, {"error": "invalid_request"})
+            status, ans = refresh(rt)
+            if status == 200:
+                ans = {"at": ans["accessToken"], "rt": ans.get("refreshToken"),
+                       "ttl": ans.get("expiresIn")}
             return self.answer(status, ans)
         if path == "/idp/oauth2/token":
             count("refresh_calls")

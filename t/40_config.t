@@ -6,7 +6,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
 
-plan tests => 10;
+plan tests => 30;
 
 my $vars = Apache::Test::config()->{vars};
 my $httpd = $vars->{httpd};
@@ -39,6 +39,21 @@ my ($rc, $out) = syntax_check(<<'C');
     TokenProxy On
     TokenProxyAccessCookie __Host-at
     TokenProxyRefreshCookie rt
+    TokenProxyRefreshURL https://idp.example/token
+    TokenProxyRefreshFormat oauth2
+    TokenProxyClient app "a secret"
+    TokenProxyRefreshTimeout 10
+    TokenProxyJSONField accessToken access_token
+    TokenProxyRefreshSkew 0
+    TokenProxyReplayMaxBody 0
+    TokenProxyCookieSecure Off
+    TokenProxyCookieSameSite None
+    TokenProxyCookiePath /api/
+    TokenProxyRefreshCookieMaxAge 86400
+    TokenProxyLoginURL https://idp.example/login?x=1
+    TokenProxyPublic On
+    TokenProxyRevokeURL https://idp.example/revoke
+    TokenProxyCaptureTokens Off
 </Location>
 C
 ok t_cmp($rc, 0, 'a good configuration passes');
@@ -59,3 +74,23 @@ ok t_cmp($out, qr/TokenProxyRefreshCookie: the access and the refresh cookie can
 ($rc, $out) = syntax_check(qq{<Location />\n TokenProxy Maybe\n</Location>});
 ok t_cmp($rc, 1, 'TokenProxy takes On or Off only');
 ok t_cmp($out, qr/TokenProxy must be On or Off/);
+
+# refresh, cookie and login directives
+my @bad = (
+    ['TokenProxyRefreshURL ftp://idp.example/token', qr/TokenProxyRefreshURL: 'ftp:\/\/idp.example\/token' is not an http:\/\/ or https:\/\/ URL/],
+    ['TokenProxyRevokeURL /revoke',                 qr/TokenProxyRevokeURL: '\/revoke' is not an http:\/\/ or https:\/\/ URL/],
+    ['TokenProxyRefreshFormat xml',                 qr/TokenProxyRefreshFormat: 'xml' is neither json nor oauth2/],
+    ['TokenProxyRefreshTimeout 0',                  qr/TokenProxyRefreshTimeout: '0' is not a number of seconds from 1 to 300/],
+    ['TokenProxyRefreshSkew soon',                  qr/TokenProxyRefreshSkew: 'soon' is not a whole number/],
+    ['TokenProxyReplayMaxBody -5',                  qr/TokenProxyReplayMaxBody: '-5' is not a whole number/],
+    ['TokenProxyCookieSameSite Sometimes',          qr/TokenProxyCookieSameSite: 'Sometimes' is not Strict, Lax or None/],
+    ['TokenProxyCookiePath app',                    qr/TokenProxyCookiePath: 'app' is not a cookie path/],
+    ['TokenProxyLoginURL //evil.example/',          qr/TokenProxyLoginURL: '\/\/evil.example\/' is neither a local path/],
+    ['TokenProxyJSONField idToken id_token',        qr/TokenProxyJSONField: 'idToken' is not one of accessToken, refreshToken, expiresIn/],
+);
+for my $case (@bad) {
+    my ($line, $want) = @$case;
+    ($rc, $out) = syntax_check("<Location />\n $line\n</Location>");
+    ok t_cmp($rc, 1, "$line fails");
+    ok t_cmp($out, $want, "$line: clear message");
+}

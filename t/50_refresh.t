@@ -11,7 +11,7 @@ use Digest::SHA qw(sha256_hex);
 use lib 't/lib';
 use TPTest;
 
-plan tests => 80;
+plan tests => 85;
 
 sub cookie_hdr {
     my %c = @_;
@@ -239,4 +239,19 @@ for my $method (qw(POST PUT)) {
         req(GET => '/bff/oauth/x', [cookie_hdr(refreshToken => 'mode-badtype-' . tok('bt'))])
     });
     ok t_cmp($res->code, 503, 'oauth2: token_type mac is a failed refresh');
+}
+
+# --- TokenProxyJSONField: an endpoint with other member names
+{
+    my $s = new_session(ttl => 200);
+    my ($d, $res) = stats_delta(sub {
+        req(GET => '/bff/alt/x', [cookie_hdr(refreshToken => $s->{refreshToken})])
+    });
+    my $c = set_cookies($res);
+    ok t_cmp($res->code, 200, 'other member names: served');
+    ok t_cmp($d->{alt_calls}, 1, 'the request used "rt"');
+    ok t_cmp(up_header(json_of($res), 'Authorization'), "Bearer $c->{accessToken}[0]",
+             'the answer\'s "at" became the Bearer token');
+    ok t_cmp(cookie_attr($c->{accessToken}, 'Max-Age'), 200, '"ttl" became Max-Age');
+    ok t_cmp($c->{refreshToken}[0] ne $s->{refreshToken}, 1, '"rt" rotated');
 }
