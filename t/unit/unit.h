@@ -13,5 +13,6 @@ Suite *cookie_suite(unit_fixture setup, unit_fixture teardown);
 Suite *token_suite(unit_fixture setup, unit_fixture teardown);
 Suite *refresh_suite(unit_fixture setup, unit_fixture teardown);
 Suite *session_suite(unit_fixture setup, unit_fixture teardown);
+Suite *flight_suite(unit_fixture setup, unit_fixture teardown);
 
 #endif
