@@ -24,6 +24,8 @@
 #include "tp_inject.h"
 #include "tp_replay.h"
 #include "tp_session.h"
+#include "tp_shared.h"
+#include "tp_status.h"
 
 #define DIR_CMD (RSRC_CONF | ACCESS_CONF)
 #define AT(field) ((void *)APR_OFFSETOF(tp_dir_conf, field))
@@ -77,6 +79,12 @@ static const command_rec tp_cmds[] = {
     AP_INIT_FLAG("TokenProxyCaptureTokens", tp_cmd_flag, AT(capture),
                  DIR_CMD, "On: turn the tokens of a login answer into "
                  "cookies (default Off)"),
+    AP_INIT_TAKE1("TokenProxyRefreshGrace", tp_cmd_seconds, AT(grace),
+                  DIR_CMD, "Seconds a refresh result serves requests that "
+                  "still carry the old refresh token (default 30)"),
+    AP_INIT_TAKE1("TokenProxyCache", tp_cmd_cache, NULL, RSRC_CONF,
+                  "socache provider[:args] of the shared refresh state "
+                  "(default shmcb, 4 MiB)"),
     { NULL }
 };
 
@@ -84,20 +92,19 @@ static int tp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
     (void)plog;
-    (void)ptemp;
     if (!tp_session_post_config(pconf)) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                      "tokenproxy: curl_global_init failed");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     tp_flow_post_config();
-    return OK;
+    return tp_shared_post_config(pconf, ptemp, s);
 }
 
 static void tp_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    (void)s;
     tp_session_child_init(pchild);
+    tp_shared_child_init(pchild, s);
 }
 
 static void tp_register_hooks(apr_pool_t *p)
@@ -105,10 +112,12 @@ static void tp_register_hooks(apr_pool_t *p)
     static const char *const before_proxy[] = { "mod_proxy.c", NULL };
 
     (void)p;
+    ap_hook_pre_config(tp_shared_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(tp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(tp_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(tp_flow_handler, NULL, before_proxy, APR_HOOK_FIRST);
     ap_hook_handler(tp_endpoints_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(tp_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(tp_capture_insert, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(proxy, fixups, tp_inject_fixups, NULL, NULL,
                       APR_HOOK_MIDDLE);
@@ -121,7 +130,7 @@ AP_DECLARE_MODULE(tokenproxy) = {
     STANDARD20_MODULE_STUFF,
     tp_dir_conf_create,
     tp_dir_conf_merge,
-    NULL,
+    tp_shared_srv_create,
     NULL,
     tp_cmds,
     tp_register_hooks,

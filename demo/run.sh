@@ -73,6 +73,7 @@ LoadModule mpm_event_module $moddir/mod_mpm_event.so
 LoadModule authz_core_module $moddir/mod_authz_core.so
 LoadModule proxy_module $moddir/mod_proxy.so
 LoadModule proxy_http_module $moddir/mod_proxy_http.so
+LoadModule socache_shmcb_module $moddir/mod_socache_shmcb.so
 LoadModule tokenproxy_module $top/.libs/mod_tokenproxy.so
 
 <Location />

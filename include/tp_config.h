@@ -12,6 +12,7 @@
 #include <http_config.h>
 #include <apr_atomic.h>
 
+#include "tp_flight.h"
 #include "tp_refresh.h"
 #include "tp_setcookie.h"
 
@@ -23,6 +24,7 @@
 #define TP_DEFAULT_SKEW            30         /* seconds */
 #define TP_DEFAULT_REPLAY_MAX      1048576    /* bytes */
 #define TP_DEFAULT_REFRESH_MAX_AGE 604800     /* seconds: 7 days */
+#define TP_DEFAULT_GRACE           30         /* seconds */
 
 #define TP_UNSET (-1)
 
@@ -36,6 +38,7 @@ typedef struct tp_dir_conf {
     const char *client_id;
     const char *client_secret;
     apr_int64_t timeout;         /* TokenProxyRefreshTimeout, seconds */
+    apr_int64_t grace;           /* TokenProxyRefreshGrace, seconds */
     const char *field_access;    /* TokenProxyJSONField */
     const char *field_refresh;
     const char *field_expires;
@@ -68,6 +71,8 @@ const char *tp_conf_login_url(const tp_dir_conf *dc);
 apr_int64_t tp_conf_skew(const tp_dir_conf *dc);
 apr_int64_t tp_conf_replay_max(const tp_dir_conf *dc);
 apr_int64_t tp_conf_refresh_max_age(const tp_dir_conf *dc);
+/* The single-flight timing for this section's refresh timeout. */
+void tp_conf_flight(const tp_dir_conf *dc, tp_flight_params *prm);
 /* Fills *c; returns 0 when no TokenProxyRefreshURL applies. */
 int tp_conf_refresh(const tp_dir_conf *dc, tp_refresh_cfg *c);
 void tp_conf_cookie_attrs(const tp_dir_conf *dc, tp_cookie_attrs *a);

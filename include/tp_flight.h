@@ -80,6 +80,17 @@ void tp_flight_run(apr_pool_t *p, const tp_flight_store *st,
                    tp_flight_refresh_fn fn, void *baton,
                    tp_flight_out *out);
 
+typedef enum {
+    TP_ENTRY_UNKNOWN = 0,
+    TP_ENTRY_IN_FLIGHT = 1,
+    TP_ENTRY_DONE = 2,
+    TP_ENTRY_FAILED = 3
+} tp_entry_state_e;
+
+/* The state of a stored entry (for the status handler's fill level). */
+tp_entry_state_e tp_flight_entry_state(const unsigned char *data,
+                                       apr_size_t len);
+
 /* The store key of a refresh token at an endpoint: SHA-256(url NUL rt). */
 void tp_flight_key(const char *url, const char *rt, unsigned char key[32]);
 

@@ -16,6 +16,7 @@
 
 #include "tp_config.h"
 #include "tp_cookie.h"
+#include "tp_shared.h"
 
 void *tp_dir_conf_create(apr_pool_t *p, char *dir)
 {
@@ -24,6 +25,7 @@ void *tp_dir_conf_create(apr_pool_t *p, char *dir)
     dc->enabled = TP_UNSET;
     dc->format = TP_UNSET;
     dc->timeout = TP_UNSET;
+    dc->grace = TP_UNSET;
     dc->skew = TP_UNSET;
     dc->replay_max = TP_UNSET;
     dc->cookie_secure = TP_UNSET;
@@ -59,6 +61,7 @@ void *tp_dir_conf_merge(apr_pool_t *p, void *basev, void *addv)
         dc->client_secret = base->client_secret;
     }
     MERGE_INT(timeout);
+    MERGE_INT(grace);
     MERGE_PTR(field_access);
     MERGE_PTR(field_refresh);
     MERGE_PTR(field_expires);
@@ -147,6 +150,20 @@ int tp_conf_refresh(const tp_dir_conf *dc, tp_refresh_cfg *c)
     return c->url != NULL;
 }
 
+void tp_conf_flight(const tp_dir_conf *dc, tp_flight_params *prm)
+{
+    apr_int64_t t = dc->timeout != TP_UNSET ? dc->timeout : TP_DEFAULT_TIMEOUT;
+    apr_interval_time_t timeout = apr_time_from_sec(t);
+
+    /* the lease outlives the refresh call by half of it, 1 s at least */
+    prm->lease = timeout + (t >= 2 ? timeout / 2 : apr_time_from_sec(1));
+    /* long enough for one takeover after a refresher died */
+    prm->deadline = 2 * prm->lease + apr_time_from_sec(1);
+    prm->grace = apr_time_from_sec(dc->grace != TP_UNSET ? dc->grace
+                                                         : TP_DEFAULT_GRACE);
+    prm->failed_ttl = apr_time_from_sec(1);
+}
+
 void tp_conf_cookie_attrs(const tp_dir_conf *dc, tp_cookie_attrs *a)
 {
     a->path = dc->cookie_path ? dc->cookie_path : TP_DEFAULT_COOKIE_PATH;
@@ -232,6 +249,9 @@ const char *tp_cmd_url(cmd_parms *cmd, void *dcv, const char *url)
         return err(cmd, "'%s' is not an http:// or https:// URL", url);
     }
     *FIELD(dcv, cmd, const char *) = url;
+    if ((apr_size_t)cmd->info == APR_OFFSETOF(tp_dir_conf, refresh_url)) {
+        tp_shared_note_refresh_configured();
+    }
     return NULL;
 }
 

@@ -21,7 +21,11 @@
 #define MAGIC 0x54    /* 'T' */
 #define VERSION 1
 
-enum { ST_INFLIGHT = 1, ST_DONE = 2, ST_FAILED = 3 };
+enum {
+    ST_INFLIGHT = TP_ENTRY_IN_FLIGHT,
+    ST_DONE = TP_ENTRY_DONE,
+    ST_FAILED = TP_ENTRY_FAILED
+};
 
 typedef struct entry_hdr {
     unsigned char magic, version, state, result;
@@ -50,6 +54,22 @@ void tp_flight_key(const char *url, const char *rt, unsigned char key[32])
         EVP_DigestFinal_ex(md, key, &n);
     }
     EVP_MD_CTX_free(md);
+}
+
+tp_entry_state_e tp_flight_entry_state(const unsigned char *data,
+                                       apr_size_t len)
+{
+    entry_hdr h;
+
+    if (len < HDR_LEN) {
+        return TP_ENTRY_UNKNOWN;
+    }
+    memcpy(&h, data, HDR_LEN);
+    if (h.magic != MAGIC || h.version != VERSION
+        || h.state < ST_INFLIGHT || h.state > ST_FAILED) {
+        return TP_ENTRY_UNKNOWN;
+    }
+    return (tp_entry_state_e)h.state;
 }
 
 static int put_entry(apr_pool_t *p, const tp_flight_store *st,

@@ -32,6 +32,7 @@
 #include "tp_replay.h"
 #include "tp_request.h"
 #include "tp_session.h"
+#include "tp_shared.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);
@@ -110,6 +111,7 @@ static int replay(request_rec *r, tp_req *rq)
         apr_table_unset(r->headers_in, "Max-Forwards");
     }
     tp_replay_rewind(rq->replay);
+    tp_stat_inc(TP_STAT_REPLAYS);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "tokenproxy: replaying the request %s",
                   rq->anonymous ? "without a token" : "with the new token");

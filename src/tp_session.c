@@ -25,6 +25,7 @@
 #include "tp_nav.h"
 #include "tp_session.h"
 #include "tp_setcookie.h"
+#include "tp_shared.h"
 #include "tp_token.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
@@ -58,15 +59,59 @@ static const char *fp(request_rec *r, const char *secret)
     return tp_fingerprint(r->pool, secret, strlen(secret));
 }
 
+typedef struct refresh_call {
+    request_rec *r;
+    const tp_refresh_cfg *cfg;
+    const char *rt;
+} refresh_call;
+
+/* The refresh call itself: tp_flight runs it at most once per token. */
+static void call_endpoint(void *baton, apr_pool_t *p, tp_refresh_res *res)
+{
+    refresh_call *c = baton;
+    request_rec *r = c->r;
+    tp_refresh_req req;
+    tp_http_req hreq;
+    tp_http_resp hres;
+    apr_time_t start = apr_time_now();
+
+    tp_stat_inc(TP_STAT_STARTED);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  "tokenproxy: refresh of fp=%s started", fp(r, c->rt));
+    tp_refresh_build(p, c->cfg, c->rt, &req);
+    memset(&hreq, 0, sizeof(hreq));
+    hreq.url = c->cfg->url;
+    hreq.body = req.body;
+    hreq.len = req.len;
+    hreq.content_type = req.content_type;
+    hreq.authorization = req.authorization;
+    hreq.timeout = c->cfg->timeout;
+    hreq.max_answer = TP_REFRESH_MAX_ANSWER;
+    tp_http_post(http, p, &hreq, &hres);
+    tp_refresh_classify(p, c->cfg, hres.error, hres.status,
+                        hres.content_type, hres.body, hres.len, res);
+    tp_stat_inc(res->result == TP_REFRESH_OK ? TP_STAT_SUCCEEDED
+                : res->result == TP_REFRESH_REJECTED ? TP_STAT_REJECTED
+                : TP_STAT_UNAVAILABLE);
+    ap_log_rerror(APLOG_MARK, res->result == TP_REFRESH_OK ? APLOG_DEBUG
+                  : APLOG_INFO, 0, r,
+                  "tokenproxy: refresh of fp=%s %s: %s (%"
+                  APR_TIME_T_FMT " ms)", fp(r, c->rt),
+                  res->result == TP_REFRESH_OK ? "succeeded"
+                  : res->result == TP_REFRESH_REJECTED ? "rejected"
+                  : "unavailable", res->why,
+                  apr_time_as_msec(apr_time_now() - start));
+}
+
 tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
                                 tp_req *rq)
 {
     tp_refresh_cfg cfg;
-    tp_refresh_req req;
-    tp_http_req hreq;
-    tp_http_resp hres;
-    tp_refresh_res res;
-    apr_time_t start = apr_time_now();
+    tp_flight_params prm;
+    tp_flight_out out;
+    const tp_flight_store *store;
+    refresh_call call;
+    unsigned char key[32];
 
     if (!tp_conf_refresh(dc, &cfg) || !rq->refresh) {
         return TP_REFRESH_REJECTED;
@@ -74,40 +119,58 @@ tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
     if (!http) {            /* no child_init: a one-process test server */
         http = tp_http_create(r->server->process->pool);
     }
-    tp_refresh_build(r->pool, &cfg, rq->refresh, &req);
-    memset(&hreq, 0, sizeof(hreq));
-    hreq.url = cfg.url;
-    hreq.body = req.body;
-    hreq.len = req.len;
-    hreq.content_type = req.content_type;
-    hreq.authorization = req.authorization;
-    hreq.timeout = cfg.timeout;
-    hreq.max_answer = TP_REFRESH_MAX_ANSWER;
-    tp_http_post(http, r->pool, &hreq, &hres);
-    tp_refresh_classify(r->pool, &cfg, hres.error, hres.status,
-                        hres.content_type, hres.body, hres.len, &res);
-
-    ap_log_rerror(APLOG_MARK, res.result == TP_REFRESH_OK ? APLOG_DEBUG
-                  : APLOG_INFO, 0, r,
-                  "tokenproxy: refresh of fp=%s %s: %s (%"
-                  APR_TIME_T_FMT " ms)", fp(r, rq->refresh),
-                  res.result == TP_REFRESH_OK ? "succeeded"
-                  : res.result == TP_REFRESH_REJECTED ? "rejected"
-                  : "unavailable", res.why,
-                  apr_time_as_msec(apr_time_now() - start));
-    if (res.result != TP_REFRESH_OK) {
-        return res.result;
+    call.r = r;
+    call.cfg = &cfg;
+    call.rt = rq->refresh;
+    memset(&out, 0, sizeof(out));
+    if ((store = tp_shared_store(r)) != NULL) {
+        tp_conf_flight(dc, &prm);
+        tp_flight_key(cfg.url, rq->refresh, key);
+        tp_flight_run(r->pool, store, &prm, key, sizeof(key), call_endpoint,
+                      &call, &out);
     }
-    tp_session_set_cookies(r, dc, &res.tokens, rq->refresh);
+    else {
+        call_endpoint(&call, r->pool, &out.res);
+    }
+    if (out.waited) {
+        tp_stat_inc(TP_STAT_WAITS);
+    }
+    if (out.how == TP_FLIGHT_GRACE) {
+        tp_stat_inc(TP_STAT_GRACE_HITS);
+    }
+    if (out.took_over) {
+        tp_stat_inc(TP_STAT_TAKEOVERS);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "tokenproxy: the refresh of fp=%s by another request "
+                      "did not finish within its lease; this request took "
+                      "over", fp(r, rq->refresh));
+    }
+    if (out.how == TP_FLIGHT_GAVE_UP) {
+        tp_stat_inc(TP_STAT_GAVE_UP);
+    }
+    if (out.how != TP_FLIGHT_REFRESHED) {
+        ap_log_rerror(APLOG_MARK, out.res.result == TP_REFRESH_OK
+                      ? APLOG_DEBUG : APLOG_INFO, 0, r,
+                      "tokenproxy: refresh of fp=%s %s another request's "
+                      "refresh: %s", fp(r, rq->refresh),
+                      out.how == TP_FLIGHT_GAVE_UP ? "gave up waiting for"
+                      : out.how == TP_FLIGHT_SHARED ? "waited for and used"
+                      : "used", out.res.why);
+    }
+    if (out.res.result != TP_REFRESH_OK) {
+        return out.res.result;
+    }
+    tp_session_set_cookies(r, dc, &out.res.tokens, rq->refresh);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "tokenproxy: new access token fp=%s, refresh token %s",
-                  fp(r, res.tokens.access),
-                  res.tokens.refresh ? apr_pstrcat(r->pool, "fp=",
-                                         fp(r, res.tokens.refresh), NULL)
-                                     : "not rotated");
-    rq->access = res.tokens.access;
-    if (res.tokens.refresh) {
-        rq->refresh = res.tokens.refresh;
+                  fp(r, out.res.tokens.access),
+                  out.res.tokens.refresh
+                  ? apr_pstrcat(r->pool, "fp=",
+                                fp(r, out.res.tokens.refresh), NULL)
+                  : "not rotated");
+    rq->access = out.res.tokens.access;
+    if (out.res.tokens.refresh) {
+        rq->refresh = out.res.tokens.refresh;
     }
     rq->refreshed = 1;
     rq->cookies_set = 1;

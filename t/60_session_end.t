@@ -79,13 +79,14 @@ for my $mode (qw(400 401 403)) {
     cleared($res, "refresh answered $mode");
 }
 {
-    # a reused (already rotated) refresh token is rejected by the provider
+    # a reused (already rotated) refresh token, past the grace window
+    # (TokenProxyRefreshGrace 0 here), is rejected by the provider
     my $s = new_session();
-    my $first = req(GET => '/bff/api/rot', [Cookie => "refreshToken=$s->{refreshToken}"]);
+    my $first = req(GET => '/bff/nograce/rot', [Cookie => "refreshToken=$s->{refreshToken}"]);
     ok t_cmp($first->code, 200, 'first use of the refresh token');
     my ($d, $res) = stats_delta(sub {
-        req(GET => '/bff/api/rot', [Cookie => "refreshToken=$s->{refreshToken}",
-                                    'Sec-Fetch-Mode' => 'navigate'])
+        req(GET => '/bff/nograce/rot', [Cookie => "refreshToken=$s->{refreshToken}",
+                                        'Sec-Fetch-Mode' => 'navigate'])
     });
     ok t_cmp($d->{reuse_detected}, 1, 'the provider saw the reuse');
     ok t_cmp($res->code, 302, 'a navigation goes to the login page');

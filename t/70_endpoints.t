@@ -8,7 +8,7 @@ use Apache::TestUtil;
 use lib 't/lib';
 use TPTest;
 
-plan tests => 34;
+plan tests => 37;
 
 # --- tokenproxy-refresh
 {
@@ -31,9 +31,18 @@ plan tests => 34;
     ok t_cmp($c->{refreshToken}[0] ne $s->{refreshToken}, 1, 'rotated');
     ok t_cmp($res->header('Cache-Control'), 'no-store');
 
-    $res = req(POST => '/bff/auth/refresh', [Cookie => "refreshToken=$s->{refreshToken}"]);
-    ok t_cmp($res->code, 401, 'the old refresh token again: 401');
+    # the old refresh token again, within the grace window: the same new
+    # tokens, no second call
+    ($d, $res) = stats_delta(sub { req(POST => '/bff/auth/refresh', [Cookie => "refreshToken=$s->{refreshToken}"]) });
     my $cl = set_cookies($res);
+    ok t_cmp($res->code, 200, 'the old refresh token in the grace window: 200');
+    ok t_cmp($d->{refresh_calls} // 0, 0, 'no second refresh call');
+    ok t_cmp($cl->{refreshToken}[0], $c->{refreshToken}[0], 'the same new refresh token');
+
+    # a rejected one: 401 and cleared
+    $res = req(POST => '/bff/auth/refresh', [Cookie => "refreshToken=mode-400-" . tok('rj')]);
+    ok t_cmp($res->code, 401, 'a rejected refresh token: 401');
+    $cl = set_cookies($res);
     ok t_cmp(cookie_attr($cl->{refreshToken}, 'Max-Age'), '0', 'cleared');
 
     $res = req(POST => '/bff/auth/refresh', [Cookie => "refreshToken=mode-500-" . tok('e')]);

@@ -1,0 +1,63 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * tp_shared: the machine-wide refresh state.  A socache instance
+ * (TokenProxyCache, default shmcb) guarded by the global mutex
+ * "tokenproxy-refresh" (registered with ap_mutex_register, so httpd's
+ * Mutex directive configures it), a per-start sealing key, and counters
+ * in shared memory summed over all child processes.  All of it is kept in
+ * the process pool across graceful restarts, so the old and the new
+ * generation of children share one state and never refresh a token twice.
+ */
+#ifndef TP_SHARED_H
+#define TP_SHARED_H
+
+#include <httpd.h>
+#include <http_config.h>
+
+#include "tp_flight.h"
+
+#define TP_MUTEX_NAME "tokenproxy-refresh"
+#define TP_DEFAULT_CACHE "shmcb"
+#define TP_DEFAULT_CACHE_SIZE 4194304   /* 4 MiB */
+
+typedef enum {
+    TP_STAT_STARTED = 0,    /* refresh calls made */
+    TP_STAT_SUCCEEDED,
+    TP_STAT_REJECTED,
+    TP_STAT_UNAVAILABLE,
+    TP_STAT_WAITS,          /* waited for another request's refresh */
+    TP_STAT_GRACE_HITS,     /* used a stored result at once */
+    TP_STAT_TAKEOVERS,      /* lease ran out, refreshed instead */
+    TP_STAT_GAVE_UP,        /* waited until the deadline */
+    TP_STAT_REPLAYS,        /* requests replayed after an upstream 401 */
+    TP_STAT_COUNT
+} tp_stat_e;
+
+typedef struct tp_cache_fill {
+    long entries, in_flight, done, failed;
+} tp_cache_fill;
+
+void *tp_shared_srv_create(apr_pool_t *p, server_rec *s);
+const char *tp_cmd_cache(cmd_parms *cmd, void *dcv, const char *arg);
+
+int tp_shared_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                         apr_pool_t *ptemp);
+int tp_shared_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
+                          server_rec *s);
+void tp_shared_child_init(apr_pool_t *pchild, server_rec *s);
+
+/* Remember that some section refreshes tokens (set by the directive). */
+void tp_shared_note_refresh_configured(void);
+
+/* The store for tp_flight_run, or NULL when there is none. */
+const tp_flight_store *tp_shared_store(request_rec *r);
+
+void tp_stat_inc(tp_stat_e which);
+apr_uint64_t tp_stat_get(tp_stat_e which);
+const char *tp_stat_name(tp_stat_e which);
+const char *tp_shared_cache_name(void);
+/* Counts the entries under the lock; 0 when there is no cache. */
+int tp_shared_fill(request_rec *r, tp_cache_fill *fill);
+
+#endif /* TP_SHARED_H */
