@@ -34,15 +34,19 @@ An identity provider that behaves like a strict real one
 
 Control
   /__stats       JSON counters.       /__reset   zeroes them.
-  /__session?ttl=N&rotate=0|1&expiresin=0|1&user=U
+  /__session?ttl=N&rotate=0|1&expiresin=0|1&user=U&delay=S&delays=K
                  a new login, as /idp/login (expiresin=0: its refreshes
-                 answer without expiresIn).
+                 answer without expiresIn; delay: its first K refreshes
+                 take S seconds, and are dropped uncommitted when the
+                 caller goes away meanwhile).
 
 Run:  upstream.py --port 0 --port-file FILE [--parent-pid PID]
 """
 
 import argparse
 import base64
+import select
+import socket
 import hashlib
 import json
 import os
@@ -86,12 +90,17 @@ def new_tokens(user, family, rotate, ttl):
     return at, rt
 
 
-def login(user, ttl, rotate, expires_in=True):
+DELAYS = {}     # family -> [seconds, how many refreshes left to delay]
+
+
+def login(user, ttl, rotate, expires_in=True, delay=0.0, delays=1):
     with LOCK:
         SEQ[0] += 1
         family = "f%d" % SEQ[0]
         at, rt = new_tokens(user, family, rotate, ttl)
         REFRESH[rt]["expires_in"] = expires_in
+        if delay > 0:
+            DELAYS[family] = [delay, delays]
     count("logins")
     return {"user": user, "accessToken": at, "refreshToken": rt,
             "expiresIn": ttl}
@@ -222,6 +231,34 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(302, "", extra=[("Location", "/idp/login")])
         return self.answer(400, {"error": "unknown_mode"})
 
+    def client_gone(self):
+        try:
+            r, _, _ = select.select([self.connection], [], [], 0)
+            return bool(r) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
+
+    def slow_refresh(self, rt):
+        """Delay a refresh as configured for the token's family.  Like a
+        provider that commits at answer time, it drops a refresh whose
+        caller went away (timed out, or its process was killed).  Returns
+        False when the caller is gone."""
+        with LOCK:
+            info = REFRESH.get(rt)
+            d = DELAYS.get(info["family"]) if info else None
+            if not d or d[1] <= 0:
+                return True
+            d[1] -= 1
+            seconds = d[0]
+        count("refresh_delayed")
+        end = time.time() + seconds
+        while time.time() < end:
+            time.sleep(0.05)
+            if self.client_gone():
+                count("refresh_aborted")
+                return False
+        return True
+
     def handle_any(self):
         url = urllib.parse.urlsplit(self.path)
         path = url.path
@@ -241,7 +278,9 @@ class Handler(BaseHTTPRequestHandler):
                                           int(q.get("ttl", ["300"])[0]),
                                           q.get("rotate", ["1"])[0] != "0",
                                           q.get("expiresin", ["1"])[0]
-                                          != "0"))
+                                          != "0",
+                                          float(q.get("delay", ["0"])[0]),
+                                          int(q.get("delays", ["1"])[0])))
         count(seg)
 
         if path == "/idp/login":
@@ -264,6 +303,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.answer(400, {"error": "invalid_request"})
             if rt.startswith("mode-"):
                 return self.failure_mode(rt)
+            if not self.slow_refresh(rt):
+                return
             status, ans = refresh(rt)
             count("refresh_ok" if status == 200 else "refresh_rejected")
             return self.answer(status, ans)
@@ -348,6 +389,11 @@ class Handler(BaseHTTPRequestHandler):
         do_OPTIONS = handle_any
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024     # listen() backlog: storms must not wait
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
@@ -355,9 +401,7 @@ def main():
     ap.add_argument("--parent-pid", type=int,
                     help="exit when this process is gone")
     args = ap.parse_args()
-    srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    srv.daemon_threads = True
-    srv.request_queue_size = 128
+    srv = Server(("127.0.0.1", args.port), Handler)
     if args.port_file:
         tmp = args.port_file + ".tmp"
         with open(tmp, "w") as f:

@@ -6,7 +6,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
 
-plan tests => 30;
+plan tests => 36;
 
 my $vars = Apache::Test::config()->{vars};
 my $httpd = $vars->{httpd};
@@ -93,4 +93,46 @@ for my $case (@bad) {
     ($rc, $out) = syntax_check("<Location />\n $line\n</Location>");
     ok t_cmp($rc, 1, "$line fails");
     ok t_cmp($out, $want, "$line: clear message");
+}
+
+# the shared refresh state
+($rc, $out) = syntax_check("TokenProxyCache nosuch:/tmp/x");
+ok t_cmp($rc, 1, 'an unknown socache provider fails');
+ok t_cmp($out, qr/TokenProxyCache: no socache provider 'nosuch' \(is mod_socache_nosuch loaded\?\)/);
+($rc, $out) = syntax_check("<Location />\n TokenProxyCache shmcb\n</Location>");
+ok t_cmp($rc, 1, 'TokenProxyCache belongs to the main server config');
+
+# refreshing without a socache provider: httpd does not start
+{
+    use IO::Socket::INET;
+    my $probe = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0);
+    my $port = $probe->sockport;
+    close $probe;
+    my $conf = "$dir/nocache.conf";
+    open my $fh, '>', $conf or die;
+    print $fh <<"CONF";
+ServerRoot "$dir"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+ErrorLog "$dir/nocache_error_log"
+PidFile "$dir/nocache.pid"
+DefaultRunTimeDir "$dir"
+LoadModule mpm_prefork_module /usr/lib/apache2/modules/mod_mpm_prefork.so
+LoadModule tokenproxy_module "$so"
+<Location /api/>
+    TokenProxy On
+    TokenProxyRefreshURL http://127.0.0.1:9/token
+</Location>
+CONF
+    close $fh;
+    my $started = time;
+    my $o = `timeout 30 "$httpd" -f "$conf" -DFOREGROUND 2>&1`;
+    my $status = $? >> 8;
+    ok t_cmp($status != 0 && $status != 124, 1, 'httpd refuses to start');
+    ok t_cmp(time - $started < 30, 1, 'at once');
+    open my $lf, '<', "$dir/nocache_error_log";
+    my $log = join '', <$lf>;
+    ok t_cmp($log . $o, qr/refreshing tokens needs the shared refresh state: load mod_socache_shmcb/,
+             'and says what to load');
+    unlink "$dir/nocache.pid";
 }

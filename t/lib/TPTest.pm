@@ -7,6 +7,8 @@ use strict;
 use warnings FATAL => 'all';
 use Exporter 'import';
 use IO::Socket::INET ();
+use POSIX ();
+use Time::HiRes ();
 use IO::Select ();
 use JSON::PP ();
 use LWP::UserAgent ();
@@ -16,7 +18,7 @@ use Apache::TestRequest ();
 our @EXPORT = qw(echo up_headers up_header raw_request mock_stats
                  client_view_line error_log_text tok
                  req json_of new_session stats_delta set_cookies
-                 cookie_attr);
+                 cookie_attr parallel quick_get tp_status);
 
 my $json = JSON::PP->new->latin1;
 
@@ -57,7 +59,7 @@ sub raw_request {
         or die "connect: $!";
     print $sock $bytes;
     my ($raw, $sel, $deadline) = ('', IO::Select->new($sock), time + 30);
-    while (time < $deadline && $sel->can_read(5)) {
+    while (time < $deadline && $sel->can_read(30)) {
         my $n = sysread($sock, my $buf, 65536);
         last unless $n;
         $raw .= $buf;
@@ -133,6 +135,85 @@ sub cookie_attr {
         return defined $v ? $v : 1 if lc $k eq lc $name;
     }
     return undef;
+}
+
+# Runs the code refs in @jobs in forked processes, at most $conc at once,
+# and returns what each returned (a string), in order; a job still running
+# after $timeout seconds is killed and gives 'timeout'.
+sub parallel {
+    my ($conc, $timeout, @jobs) = @_;
+    my (@results, %running);
+    my $next = 0;
+    my $deadline = Time::HiRes::time() + $timeout;
+    while (($next < @jobs || %running) && Time::HiRes::time() < $deadline) {
+        while ($next < @jobs && keys %running < $conc) {
+            pipe(my $r, my $w) or die "pipe: $!";
+            my $pid = fork();
+            die "fork: $!" unless defined $pid;
+            if (!$pid) {
+                close $r;
+                my $out = eval { $jobs[$next]->() };
+                $out = "error: $@" unless defined $out;
+                print $w $out;
+                close $w;
+                POSIX::_exit(0);
+            }
+            close $w;
+            $running{$pid} = [$next++, $r];
+        }
+        my $pid = waitpid(-1, POSIX::WNOHANG());
+        if ($pid > 0 && $running{$pid}) {
+            my ($i, $r) = @{ delete $running{$pid} };
+            local $/;
+            $results[$i] = <$r> // '';
+            close $r;
+        }
+        else {
+            Time::HiRes::sleep(0.005);
+        }
+    }
+    for my $pid (keys %running) {
+        kill 'KILL', $pid;
+        waitpid($pid, 0);
+        $results[ $running{$pid}[0] ] = 'timeout';
+    }
+    return @results;
+}
+
+# A small, fast GET for storms: returns "status elapsed access refresh"
+# (cookie values from Set-Cookie, '-' when not set).  Bounded: 60 s.
+sub quick_get {
+    my ($path, $cookie, @extra) = @_;
+    my $cfg = Apache::Test::config();
+    my $t0 = Time::HiRes::time();
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                     PeerPort => $cfg->{vars}{port},
+                                     Timeout => 10)
+        or return "0 0 - -";
+    print $sock "GET $path HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        . ($cookie ? "Cookie: $cookie\r\n" : '')
+        . join('', map { "$_\r\n" } @extra) . "\r\n";
+    my ($raw, $sel) = ('', IO::Select->new($sock));
+    my $deadline = $t0 + 60;
+    while (Time::HiRes::time() < $deadline && $sel->can_read(30)) {
+        my $n = sysread($sock, my $buf, 65536);
+        last unless $n;
+        $raw .= $buf;
+    }
+    close $sock;
+    my ($status) = $raw =~ m{^HTTP/1\.\d (\d{3})};
+    my ($at) = $raw =~ /^Set-Cookie: accessToken=([^;]*)/mi;
+    my ($rt) = $raw =~ /^Set-Cookie: refreshToken=([^;]*)/mi;
+    return join ' ', $status // 0,
+        sprintf('%.3f', Time::HiRes::time() - $t0),
+        (defined $at && length $at ? $at : '-'),
+        (defined $rt && length $rt ? $rt : '-');
+}
+
+# The tokenproxy-status counters (JSON).
+sub tp_status {
+    my $res = req(GET => '/tp-status');
+    return json_of($res) || {};
 }
 
 sub mock_stats {
