@@ -8,14 +8,15 @@
 #   - a refresh storm: N concurrent requests carrying one refresh token and
 #     no access token: refresh calls made, statuses, total time.
 #
-#   bench/run.sh [REQUESTS] [CONCURRENCY] [STORM]    (default 40000 32 100)
+#   bench/run.sh [REQUESTS] [CONCURRENCY] [STORM]    (default 20000 32 100)
+#   ROUNDS=N bench/run.sh                              (default 7)
 #
 # Everything listens on 127.0.0.1 in a scratch ServerRoot; ab comes from
 # apache2-utils.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-requests=${1:-40000}
+requests=${1:-20000}
 conc=${2:-32}
 storm=${3:-100}
 
@@ -67,10 +68,11 @@ LoadModule proxy_module $moddir/mod_proxy.so
 LoadModule proxy_http_module $moddir/mod_proxy_http.so
 LoadModule socache_shmcb_module $moddir/mod_socache_shmcb.so
 LoadModule tokenproxy_module $top/.libs/mod_tokenproxy.so
-StartServers 2
+# one child: less scheduling noise between the two measured paths
+StartServers 1
+ServerLimit 1
 ThreadsPerChild 64
-MaxRequestWorkers 256
-ServerLimit 4
+MaxRequestWorkers 64
 
 <VirtualHost 127.0.0.1:$back>
     DocumentRoot "$scratch/htdocs"
@@ -90,7 +92,13 @@ ServerLimit 4
     </Location>
 </VirtualHost>
 CONF
-"$httpd" -d "$scratch" -f "$scratch/httpd.conf" -DFOREGROUND </dev/null >"$scratch/logs/stderr" 2>&1 &
+# httpd on the first core, ab on the last: less noise from their contention
+pin_httpd=() pin_ab=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    pin_httpd=(taskset -c 0)
+    pin_ab=(taskset -c "$(( $(nproc) - 1 ))")
+fi
+"${pin_httpd[@]}" "$httpd" -d "$scratch" -f "$scratch/httpd.conf" -DFOREGROUND </dev/null >"$scratch/logs/stderr" 2>&1 &
 httpd_pid=$!
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$front/plain/hello.txt" && break; sleep 0.1; done
 
@@ -99,21 +107,60 @@ exp=$(( $(date +%s) + 3600 ))
 payload=$(printf '{"sub":"bench","exp":%d}' "$exp" | base64 -w0 | tr '+/' '-_' | tr -d '=')
 cookie="accessToken=eyJhbGciOiJub25lIn0.$payload.sig; refreshToken=rt-bench; theme=dark"
 
-run_ab() {  # path -> "rps p50 p99"
-    ab -q -k -n "$requests" -c "$conc" -H "Cookie: $cookie" \
+# CPU time (clock ticks) used so far by this httpd's processes
+httpd_ticks() {
+    local pid total=0
+    for pid in $(pgrep -f "$scratch/httpd.conf"); do
+        set -- $(sed 's/^[^)]*) //' "/proc/$pid/stat" 2>/dev/null) || continue
+        total=$(( total + ${12:-0} + ${13:-0} ))
+    done
+    echo "$total"
+}
+hz=$(getconf CLK_TCK)
+
+run_ab() {  # path -> "rps p50 p99 failed cpu_us_per_request"
+    local t0 t1
+    t0=$(httpd_ticks)
+    "${pin_ab[@]}" ab -q -k -n "$requests" -c "$conc" -H "Cookie: $cookie" \
        "http://127.0.0.1:$front$1" 2>/dev/null |
     awk '/^Requests per second/ {rps=$4} /^Failed requests/ {f=$3}
          /^ *50%/ {p50=$2} /^ *99%/ {p99=$2}
-         END {printf "%s %s %s %s\n", rps, p50, p99, f}'
+         END {printf "%s %s %s %s ", rps, p50, p99, f}'
+    t1=$(httpd_ticks)
+    python3 -c "print('%.1f' % (($t1 - $t0) * 1e6 / $hz / $requests))"
 }
 
 run_ab /plain/hello.txt >/dev/null      # warm up both paths
 run_ab /tp/hello.txt >/dev/null
-best() { sort -n -k1 | tail -1; }
-plain=$( (run_ab /plain/hello.txt; run_ab /plain/hello.txt; run_ab /plain/hello.txt) | best)
-tp=$( (run_ab /tp/hello.txt; run_ab /tp/hello.txt; run_ab /tp/hello.txt) | best)
-read -r p_rps p_50 p_99 p_fail <<<"$plain"
-read -r t_rps t_50 t_99 t_fail <<<"$tp"
+# interleaved rounds, so that drift affects both alike; the median counts
+rounds=${ROUNDS:-7}
+: >"$scratch/plain.txt"
+: >"$scratch/tp.txt"
+for _ in $(seq 1 "$rounds"); do
+    run_ab /plain/hello.txt >>"$scratch/plain.txt"
+    run_ab /tp/hello.txt >>"$scratch/tp.txt"
+done
+median() { sort -n -k1 "$1" | sed -n "$(( (rounds + 1) / 2 ))p"; }
+median_cpu() { sort -n -k5 "$1" | sed -n "$(( (rounds + 1) / 2 ))p" | cut -d' ' -f5; }
+read -r p_rps p_50 p_99 p_fail _ <<<"$(median "$scratch/plain.txt")"
+read -r t_rps t_50 t_99 t_fail _ <<<"$(median "$scratch/tp.txt")"
+p_cpu=$(median_cpu "$scratch/plain.txt")
+t_cpu=$(median_cpu "$scratch/tp.txt")
+p_all=$(cut -d' ' -f1 "$scratch/plain.txt" | tr '\n' ' ')
+t_all=$(cut -d' ' -f1 "$scratch/tp.txt" | tr '\n' ' ')
+
+# where httpd's CPU goes on the TokenProxy path (perf, when it samples here)
+module_share="n/a (perf not available)"
+if command -v perf >/dev/null && perf record -o "$scratch/probe.data" true >/dev/null 2>&1; then
+    pids=$(pgrep -f "$scratch/httpd.conf" | paste -sd, -)
+    perf record -F 999 -p "$pids" -o "$scratch/perf.data" -- sleep 600 >/dev/null 2>&1 &
+    perf_pid=$!
+    sleep 0.5
+    run_ab /tp/hello.txt >/dev/null
+    kill -INT "$perf_pid" 2>/dev/null; wait "$perf_pid" 2>/dev/null || true
+    module_share=$(perf report -i "$scratch/perf.data" --sort dso --stdio 2>/dev/null |
+        awk '$2 ~ /mod_tokenproxy|libjansson/ {s += $1} END {printf "%.2f%% of httpd CPU samples (mod_tokenproxy.so and libjansson)", s}')
+fi
 
 # the refresh storm: one refresh token, no access token, N at once
 rt=$(curl -s "http://127.0.0.1:$up/__session?ttl=300&delay=0.5" |
@@ -141,12 +188,16 @@ read -r s_ok s_time <<<"$storm_out"
 read -r s_calls s_reuse <<<"$calls"
 
 ratio=$(python3 -c "print('%.3f' % ($t_rps / $p_rps))")
-printf '\nmod_tokenproxy benchmark (%s requests, concurrency %s, keep-alive, 1 KiB static backend, best of 3)\n\n' "$requests" "$conc"
+cpu_ratio=$(python3 -c "print('%.3f' % ($t_cpu / $p_cpu))")
+printf '\nmod_tokenproxy benchmark (%s requests, concurrency %s, keep-alive, 1 KiB static backend,\nmedian of %s interleaved rounds)\n\n' "$requests" "$conc" "$rounds"
 printf '%-22s %18s %22s %8s\n' "" "plain ProxyPass" "TokenProxy + cookie" "ratio"
 printf '%-22s %18s %22s %8s\n' "requests per second" "$p_rps" "$t_rps" "$ratio"
 printf '%-22s %18s %22s\n' "p50 latency (ms)" "$p_50" "$t_50"
 printf '%-22s %18s %22s\n' "p99 latency (ms)" "$p_99" "$t_99"
 printf '%-22s %18s %22s\n' "failed requests" "$p_fail" "$t_fail"
+printf '%-22s %18s %22s %8s\n' "httpd CPU us/request" "$p_cpu" "$t_cpu" "$cpu_ratio"
+printf '\nrounds (requests/s): plain %s\n                     TokenProxy %s\n' "$p_all" "$t_all"
+printf 'module CPU on the TokenProxy path: %s\n' "$module_share"
 printf '\nrefresh storm: %s concurrent requests on one refresh token (provider answers in 0.5 s)\n' "$storm"
 printf '  refresh calls: %s, reuse detected: %s, answered 200: %s/%s, total time: %s s\n' \
     "$s_calls" "$s_reuse" "$s_ok" "$storm" "$s_time"
