@@ -27,6 +27,14 @@ cleanup() {
         kill -TERM "$httpd_pid" 2>/dev/null || true
         for _ in $(seq 1 100); do kill -0 "$httpd_pid" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$httpd_pid" 2>/dev/null || true
+        wait "$httpd_pid" 2>/dev/null
+        httpd_rc=$?
+        # 128+11: httpd crashed on its way out
+        if [ "$mode" = "--check" ] && [ "$httpd_rc" -gt 128 ] && [ "$httpd_rc" -ne 143 ]; then
+            echo "demo check failed: httpd exited with status $httpd_rc" >&2
+            rm -rf "$scratch"
+            exit 1
+        fi
     fi
     if [ -n "$up_pid" ]; then
         kill -TERM "$up_pid" 2>/dev/null || true

@@ -75,6 +75,12 @@ static void call_endpoint(void *baton, apr_pool_t *p, tp_refresh_res *res)
     tp_http_resp hres;
     apr_time_t start = apr_time_now();
 
+    if (!http) {            /* child_init creates it; never reached */
+        memset(res, 0, sizeof(*res));
+        res->result = TP_REFRESH_UNAVAILABLE;
+        res->why = "no HTTP client in this process";
+        return;
+    }
     tp_stat_inc(TP_STAT_STARTED);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "tokenproxy: refresh of fp=%s started", fp(r, c->rt));
@@ -115,9 +121,6 @@ tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
 
     if (!tp_conf_refresh(dc, &cfg) || !rq->refresh) {
         return TP_REFRESH_REJECTED;
-    }
-    if (!http) {            /* no child_init: a one-process test server */
-        http = tp_http_create(r->server->process->pool);
     }
     call.r = r;
     call.cfg = &cfg;
@@ -188,7 +191,7 @@ void tp_session_revoke(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
         return;
     }
     if (!http) {
-        http = tp_http_create(r->server->process->pool);
+        return;
     }
     tp_conf_refresh(dc, &cfg);
     tp_revoke_build(r->pool, &cfg, rq->refresh, &req);

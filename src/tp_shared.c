@@ -123,12 +123,21 @@ static const char *default_spec(apr_pool_t *p)
 static apr_status_t create_cache(server_rec *s, apr_pool_t *ptemp,
                                  const char *spec)
 {
-    apr_pool_t *pp = s->process->pool;
+    apr_pool_t *pp;
     struct ap_socache_hints hints;
     const char *args, *name, *err;
     apr_status_t rv;
 
-    name = split_spec(pp, spec, &args);
+    /* The instance must outlive this generation of loaded modules: httpd
+     * unloads and reloads every DSO on a restart, so a cleanup the
+     * provider registers would point into unmapped code at exit.  An
+     * unmanaged pool is never destroyed; the kernel frees the anonymous
+     * shared memory when the last process exits. */
+    if ((rv = apr_pool_create_unmanaged_ex(&pp, NULL, NULL)) != APR_SUCCESS) {
+        return rv;
+    }
+
+    name = split_spec(ptemp, spec, &args);
     rd->provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
                                       AP_SOCACHE_PROVIDER_VERSION);
     if (!rd->provider) {
@@ -156,8 +165,8 @@ static apr_status_t create_cache(server_rec *s, apr_pool_t *ptemp,
                      spec);
         return rv;
     }
-    rd->spec = apr_pstrdup(pp, spec);
-    rd->provider_name = apr_pstrdup(pp, name);
+    rd->spec = apr_pstrdup(s->process->pool, spec);
+    rd->provider_name = apr_pstrdup(s->process->pool, name);
     return APR_SUCCESS;
 }
 
@@ -197,6 +206,15 @@ int tp_shared_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
     rd->ready = 1;
     if (!refresh_configured && !sc->cache) {
         return OK;          /* nothing refreshes: no shared state needed */
+    }
+    if (rd->provider_name) {
+        /* the provider's module was reloaded: find its new address */
+        rd->provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP,
+                                          rd->provider_name,
+                                          AP_SOCACHE_PROVIDER_VERSION);
+        if (!rd->provider) {
+            rd->spec = NULL;    /* gone: make a new cache below */
+        }
     }
     if (!rd->mutex) {
         rv = ap_global_mutex_create(&rd->mutex, NULL, TP_MUTEX_NAME, NULL, s,

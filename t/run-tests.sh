@@ -77,6 +77,15 @@ for mpm in "${mpms[@]}"; do
         mkdir -p "$top/t/logs" && cp "$work/t/logs/error_log" "$top/t/logs/error_log.$mpm" 2>/dev/null
     fi
     record $((total - bad > 0 ? total - bad : 0)) "$bad" "Apache::Test ($mpm MPM)"
+    # a crashed child is a failure whatever the tests said
+    crashes=$(grep -cE 'exit signal (Segmentation|Aborted|Bus|Illegal)|AH00052' \
+              "$work/t/logs/error_log" 2>/dev/null || true)
+    if [ "${crashes:-0}" -gt 0 ]; then
+        grep -E 'exit signal|AH00052' "$work/t/logs/error_log" | head -5
+        record 0 1 "no crashed child ($mpm MPM)"
+    else
+        record 1 0 "no crashed child ($mpm MPM)"
+    fi
     "${runas[@]}" true
     [ "$work" = "$top" ] || cp "$log" "$top/t/" 2>/dev/null
 done
