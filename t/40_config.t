@@ -6,7 +6,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
 
-plan tests => 36;
+plan tests => 40;
 
 my $vars = Apache::Test::config()->{vars};
 my $httpd = $vars->{httpd};
@@ -101,6 +101,15 @@ ok t_cmp($rc, 1, 'an unknown socache provider fails');
 ok t_cmp($out, qr/TokenProxyCache: no socache provider 'nosuch' \(is mod_socache_nosuch loaded\?\)/);
 ($rc, $out) = syntax_check("<Location />\n TokenProxyCache shmcb\n</Location>");
 ok t_cmp($rc, 1, 'TokenProxyCache belongs to the main server config');
+
+# the mutex is registered: httpd's Mutex directive knows it
+($rc, $out) = syntax_check("Mutex file:$dir tokenproxy-refresh");
+ok t_cmp($rc, 0, 'Mutex file:DIR tokenproxy-refresh is accepted');
+ok t_cmp($out, qr/Syntax OK/);
+($rc, $out) = syntax_check("Mutex nosuchmech tokenproxy-refresh");
+ok t_cmp($rc, 1, 'a bad mechanism for it is refused');
+($rc, $out) = syntax_check("Mutex file:$dir tokenproxy-nosuch");
+ok t_cmp($out, qr/tokenproxy-nosuch/, 'an unknown mutex name is refused by name');
 
 # refreshing without a socache provider: httpd does not start
 {

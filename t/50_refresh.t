@@ -11,7 +11,7 @@ use Digest::SHA qw(sha256_hex);
 use lib 't/lib';
 use TPTest;
 
-plan tests => 85;
+plan tests => 89;
 
 sub cookie_hdr {
     my %c = @_;
@@ -254,4 +254,15 @@ for my $method (qw(POST PUT)) {
              'the answer\'s "at" became the Bearer token');
     ok t_cmp(cookie_attr($c->{accessToken}, 'Max-Age'), 200, '"ttl" became Max-Age');
     ok t_cmp($c->{refreshToken}[0] ne $s->{refreshToken}, 1, '"rt" rotated');
+}
+
+# --- the rotated cookies go out with whatever response comes back
+{
+    my $s = new_session();
+    my $res = req(GET => '/bff/err500/x', [cookie_hdr(refreshToken => $s->{refreshToken})]);
+    my $c = set_cookies($res);
+    ok t_cmp($res->code, 500, 'the upstream\'s 500 reaches the client');
+    ok t_cmp(length($c->{accessToken}[0] // '') > 20, 1, 'with the new access cookie');
+    ok t_cmp(($c->{refreshToken}[0] // '') ne $s->{refreshToken}, 1, 'and the new refresh cookie');
+    ok t_cmp($res->header('Cache-Control'), 'no-store', 'and no-store');
 }
