@@ -58,7 +58,7 @@ static const command_rec tp_cmds[] = {
     AP_INIT_TAKE1("TokenProxyReplayMaxBody", tp_cmd_bytes, AT(replay_max),
                   DIR_CMD, "Largest request body kept for a replay after "
                   "an upstream 401 (default 1048576)"),
-    AP_INIT_FLAG("TokenProxyCookieSecure", tp_cmd_flag, AT(cookie_secure),
+    AP_INIT_FLAG("TokenProxyCookieSecure", tp_cmd_cookie_secure, NULL,
                  DIR_CMD, "Secure attribute on the token cookies "
                  "(default On)"),
     AP_INIT_TAKE1("TokenProxyCookieSameSite", tp_cmd_samesite, NULL,
@@ -82,6 +82,17 @@ static const command_rec tp_cmds[] = {
     AP_INIT_TAKE1("TokenProxyRefreshGrace", tp_cmd_seconds, AT(grace),
                   DIR_CMD, "Seconds a refresh result serves requests that "
                   "still carry the old refresh token (default 30)"),
+    AP_INIT_ITERATE("TokenProxyCookieKey", tp_cmd_cookie_key, NULL, DIR_CMD,
+                    "Key files (32 random bytes, hex or base64): the first "
+                    "seals the token cookies, every one opens them"),
+    AP_INIT_FLAG("TokenProxyCSRF", tp_cmd_flag, AT(csrf), DIR_CMD,
+                 "Refuse cross-site unsafe requests that carry a token "
+                 "cookie (default On)"),
+    AP_INIT_ITERATE("TokenProxyTrustedOrigin", tp_cmd_trusted_origin, NULL,
+                    DIR_CMD, "Other origins (scheme://host[:port]) allowed "
+                    "to send unsafe requests"),
+    AP_INIT_TAKE1("TokenProxyCSRFHeader", tp_cmd_csrf_header, NULL, DIR_CMD,
+                  "A request header unsafe requests must carry"),
     AP_INIT_TAKE1("TokenProxyCache", tp_cmd_cache, NULL, RSRC_CONF,
                   "socache provider[:args] of the shared refresh state "
                   "(default shmcb, 4 MiB)"),

@@ -14,6 +14,7 @@
 
 #include "tp_flight.h"
 #include "tp_refresh.h"
+#include "tp_sealcookie.h"
 #include "tp_setcookie.h"
 
 #define TP_DEFAULT_ACCESS_COOKIE   "accessToken"
@@ -52,6 +53,10 @@ typedef struct tp_dir_conf {
     int public_;                 /* TokenProxyPublic */
     const char *revoke_url;      /* TokenProxyRevokeURL */
     int capture;                 /* TokenProxyCaptureTokens */
+    tp_keyring *keys;            /* TokenProxyCookieKey, NULL: plain */
+    int csrf;                    /* TokenProxyCSRF */
+    apr_array_header_t *trusted; /* TokenProxyTrustedOrigin (normalized) */
+    const char *csrf_header;     /* TokenProxyCSRFHeader */
     /* where "cannot replay" was warned about: one flag per section that
      * says TokenProxy, shared by the requests below it */
     volatile apr_uint32_t *replay_warned;
@@ -65,6 +70,7 @@ void *tp_dir_conf_merge(apr_pool_t *p, void *basev, void *addv);
 int tp_conf_enabled(const tp_dir_conf *dc);
 int tp_conf_public(const tp_dir_conf *dc);
 int tp_conf_capture(const tp_dir_conf *dc);
+int tp_conf_csrf(const tp_dir_conf *dc);
 const char *tp_conf_access_cookie(const tp_dir_conf *dc);
 const char *tp_conf_refresh_cookie(const tp_dir_conf *dc);
 const char *tp_conf_login_url(const tp_dir_conf *dc);
@@ -92,5 +98,14 @@ const char *tp_cmd_flag(cmd_parms *cmd, void *dcv, int on);
 const char *tp_cmd_samesite(cmd_parms *cmd, void *dcv, const char *arg);
 const char *tp_cmd_cookie_path(cmd_parms *cmd, void *dcv, const char *arg);
 const char *tp_cmd_login_url(cmd_parms *cmd, void *dcv, const char *arg);
+const char *tp_cmd_cookie_secure(cmd_parms *cmd, void *dcv, int on);
+const char *tp_cmd_cookie_key(cmd_parms *cmd, void *dcv, const char *file);
+const char *tp_cmd_trusted_origin(cmd_parms *cmd, void *dcv,
+                                  const char *origin);
+const char *tp_cmd_csrf_header(cmd_parms *cmd, void *dcv, const char *name);
+
+/* Some section sets TokenProxyCookieKey (for the startup notice). */
+int tp_conf_keys_configured(void);
+void tp_conf_reset_notes(void);
 
 #endif /* TP_CONFIG_H */

@@ -18,8 +18,4 @@
  * returns 0 otherwise (not a JWT, no exp, garbage). */
 int tp_jwt_exp(apr_pool_t *p, const char *token, apr_int64_t *exp);
 
-/* base64url (RFC 4648 section 5, padding optional) to bytes.  Returns the
- * decoded length, or -1 for a character outside the alphabet. */
-long tp_b64url_decode(unsigned char *out, const char *in, apr_size_t len);
-
 #endif /* TP_JWT_H */

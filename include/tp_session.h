@@ -40,6 +40,17 @@ void tp_session_set_cookies(request_rec *r, const tp_dir_conf *dc,
 /* Clear both token cookies (replacing any this module set before). */
 void tp_session_clear_cookies(request_rec *r, const tp_dir_conf *dc);
 
+/* Clear the cookies that did not open (rq->unopened), unless this
+ * response sets new ones. */
+void tp_session_clear_unopened(request_rec *r, const tp_dir_conf *dc);
+
+/* TokenProxyCSRF: NULL when the request may go on, else why not.  Only
+ * for requests that carry a token cookie. */
+const char *tp_session_csrf(request_rec *r, const tp_dir_conf *dc);
+
+/* 403 JSON for a refused cross-site request. */
+int tp_session_forbidden(request_rec *r, const char *why);
+
 /* Is this request a browser navigation? */
 int tp_session_is_navigation(request_rec *r);
 

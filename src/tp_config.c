@@ -12,10 +12,12 @@
 
 #include <apr_lib.h>
 #include <apr_strings.h>
+#include <apr_file_io.h>
 #include <apr_uri.h>
 
 #include "tp_config.h"
 #include "tp_cookie.h"
+#include "tp_csrf.h"
 #include "tp_shared.h"
 
 void *tp_dir_conf_create(apr_pool_t *p, char *dir)
@@ -33,6 +35,7 @@ void *tp_dir_conf_create(apr_pool_t *p, char *dir)
     dc->refresh_max_age = TP_UNSET;
     dc->public_ = TP_UNSET;
     dc->capture = TP_UNSET;
+    dc->csrf = TP_UNSET;
     dc->section = dir ? apr_pstrdup(p, dir) : "(server)";
     return dc;
 }
@@ -75,6 +78,10 @@ void *tp_dir_conf_merge(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(public_);
     MERGE_PTR(revoke_url);
     MERGE_INT(capture);
+    MERGE_PTR(keys);
+    MERGE_INT(csrf);
+    MERGE_PTR(trusted);
+    MERGE_PTR(csrf_header);
     if (add->enabled != TP_UNSET) {
         dc->replay_warned = add->replay_warned;
         dc->section = add->section;
@@ -99,6 +106,23 @@ int tp_conf_public(const tp_dir_conf *dc)
 int tp_conf_capture(const tp_dir_conf *dc)
 {
     return dc && dc->capture == 1;
+}
+
+int tp_conf_csrf(const tp_dir_conf *dc)
+{
+    return dc->csrf != 0;       /* unset: On */
+}
+
+static int keys_configured;
+
+int tp_conf_keys_configured(void)
+{
+    return keys_configured;
+}
+
+void tp_conf_reset_notes(void)
+{
+    keys_configured = 0;
 }
 
 const char *tp_conf_access_cookie(const tp_dir_conf *dc)
@@ -164,12 +188,62 @@ void tp_conf_flight(const tp_dir_conf *dc, tp_flight_params *prm)
     prm->failed_ttl = apr_time_from_sec(1);
 }
 
+static int host_prefix(const char *name)
+{
+    return !strncmp(name, "__Host-", 7);
+}
+
+static int secure_prefix(const char *name)
+{
+    return host_prefix(name) || !strncmp(name, "__Secure-", 9);
+}
+
 void tp_conf_cookie_attrs(const tp_dir_conf *dc, tp_cookie_attrs *a)
 {
+    const char *at = tp_conf_access_cookie(dc);
+    const char *rt = tp_conf_refresh_cookie(dc);
+
     a->path = dc->cookie_path ? dc->cookie_path : TP_DEFAULT_COOKIE_PATH;
     a->secure = dc->cookie_secure != 0;     /* unset: On */
     a->samesite = dc->samesite != TP_UNSET ? (tp_samesite_e)dc->samesite
                                            : TP_SAMESITE_STRICT;
+    /* the prefixes' rules hold even where nested sections contradict them
+     * (each section is checked at startup) */
+    if (secure_prefix(at) || secure_prefix(rt)) {
+        a->secure = 1;
+    }
+    if (host_prefix(at) || host_prefix(rt)) {
+        a->path = "/";
+    }
+}
+
+/* __Host- cookies: Secure, Path=/, no Domain; __Secure- cookies: Secure.
+ * Checked in the section being read. */
+static const char *check_prefixes(cmd_parms *cmd, const tp_dir_conf *dc)
+{
+    const char *names[2], *name;
+    int i;
+
+    names[0] = tp_conf_access_cookie(dc);
+    names[1] = tp_conf_refresh_cookie(dc);
+    for (i = 0; i < 2; i++) {
+        name = names[i];
+        if (secure_prefix(name) && dc->cookie_secure == 0) {
+            return apr_psprintf(cmd->pool, "%s: the cookie '%s' needs "
+                                "Secure, but this section says "
+                                "TokenProxyCookieSecure Off",
+                                cmd->directive->directive, name);
+        }
+        if (host_prefix(name) && dc->cookie_path
+            && strcmp(dc->cookie_path, "/")) {
+            return apr_psprintf(cmd->pool, "%s: the cookie '%s' needs "
+                                "Path=/, but this section says "
+                                "TokenProxyCookiePath %s",
+                                cmd->directive->directive, name,
+                                dc->cookie_path);
+        }
+    }
+    return NULL;
 }
 
 /* ---- directive handlers ---- */
@@ -214,6 +288,7 @@ const char *tp_cmd_access_cookie(cmd_parms *cmd, void *dcv, const char *name)
 
     if (!e) {
         dc->access_cookie = name;
+        e = check_prefixes(cmd, dc);
     }
     return e;
 }
@@ -225,6 +300,7 @@ const char *tp_cmd_refresh_cookie(cmd_parms *cmd, void *dcv, const char *name)
 
     if (!e) {
         dc->refresh_cookie = name;
+        e = check_prefixes(cmd, dc);
     }
     return e;
 }
@@ -392,6 +468,80 @@ const char *tp_cmd_cookie_path(cmd_parms *cmd, void *dcv, const char *arg)
                    "has no ; , \" \\ or white space)", arg);
     }
     dc->cookie_path = arg;
+    return check_prefixes(cmd, dc);
+}
+
+const char *tp_cmd_cookie_secure(cmd_parms *cmd, void *dcv, int on)
+{
+    tp_dir_conf *dc = dcv;
+
+    dc->cookie_secure = on ? 1 : 0;
+    return check_prefixes(cmd, dc);
+}
+
+const char *tp_cmd_cookie_key(cmd_parms *cmd, void *dcv, const char *file)
+{
+    tp_dir_conf *dc = dcv;
+    const char *path = ap_server_root_relative(cmd->temp_pool, file);
+    apr_file_t *f;
+    char buf[256];
+    apr_size_t len = sizeof(buf) - 1;
+    apr_status_t rv;
+
+    if (!dc->keys) {
+        dc->keys = apr_pcalloc(cmd->pool, sizeof(*dc->keys));
+    }
+    if (dc->keys->n >= TP_MAX_KEYS) {
+        return apr_psprintf(cmd->pool, "%s: at most %d keys",
+                            cmd->directive->directive, TP_MAX_KEYS);
+    }
+    if (!path
+        || (rv = apr_file_open(&f, path, APR_FOPEN_READ, 0,
+                               cmd->temp_pool)) != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: cannot read the key file %s",
+                            cmd->directive->directive, file);
+    }
+    rv = apr_file_read(f, buf, &len);
+    apr_file_close(f);
+    if ((rv != APR_SUCCESS && rv != APR_EOF)
+        || !tp_key_parse(buf, len, dc->keys->keys[dc->keys->n])) {
+        memset(buf, 0, sizeof(buf));
+        return apr_psprintf(cmd->pool, "%s: the key file %s does not hold "
+                            "32 bytes as 64 hex digits or base64 (make one "
+                            "with: openssl rand -hex 32 > %s)",
+                            cmd->directive->directive, file, file);
+    }
+    memset(buf, 0, sizeof(buf));
+    dc->keys->n++;
+    keys_configured = 1;
+    return NULL;
+}
+
+const char *tp_cmd_trusted_origin(cmd_parms *cmd, void *dcv,
+                                  const char *origin)
+{
+    tp_dir_conf *dc = dcv;
+    const char *norm = tp_origin_normalize(cmd->pool, origin);
+
+    if (!norm) {
+        return err(cmd, "'%s' is not an origin (scheme://host[:port])",
+                   origin);
+    }
+    if (!dc->trusted) {
+        dc->trusted = apr_array_make(cmd->pool, 4, sizeof(const char *));
+    }
+    APR_ARRAY_PUSH(dc->trusted, const char *) = norm;
+    return NULL;
+}
+
+const char *tp_cmd_csrf_header(cmd_parms *cmd, void *dcv, const char *name)
+{
+    tp_dir_conf *dc = dcv;
+
+    if (!tp_cookie_name_valid(name)) {      /* a header name is a token */
+        return err(cmd, "'%s' is not a header name", name);
+    }
+    dc->csrf_header = name;
     return NULL;
 }
 

@@ -70,15 +70,48 @@ static void trim(const char **b, const char **e)
     while (*e > *b && IS_OWS((*e)[-1])) (*e)--;
 }
 
+/* "name.K" for a wanted name and K in 1..TP_MAX_CHUNKS: its index, and K
+ * in *chunk; else -1. */
+static int match_chunk(const char *s, apr_size_t len,
+                       const char *const *names, int n, int *chunk)
+{
+    apr_size_t d = len;
+    int i, k = 0;
+
+    while (d > 0 && s[d - 1] >= '0' && s[d - 1] <= '9') {
+        d--;
+    }
+    if (d == len || d < 2 || s[d - 1] != '.' || len - d > 2
+        || s[d] == '0') {
+        return -1;
+    }
+    for (; d < len; d++) {
+        k = k * 10 + (s[d] - '0');
+    }
+    if (k < 1 || k > TP_MAX_CHUNKS) {
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        apr_size_t nl = strlen(names[i]);
+        if (nl + 1 + (k > 9 ? 2 : 1) == len && !memcmp(names[i], s, nl)) {
+            *chunk = k;
+            return i;
+        }
+    }
+    return -1;
+}
+
 /* The wanted name a piece [b, e) carries as its cookie-name, or -1; sets
- * the value span. */
+ * the value span, and *chunk to K for a chunk cookie "name.K" (else 0). */
 static int piece_name(const char *b, const char *e,
                       const char *const *names, int n,
-                      const char **vb, const char **ve)
+                      const char **vb, const char **ve, int *chunk)
 {
     const char *eq = memchr(b, '=', (apr_size_t)(e - b));
     const char *nb = b, *ne;
+    int idx;
 
+    *chunk = 0;
     if (!eq) {
         return -1;
     }
@@ -87,7 +120,11 @@ static int piece_name(const char *b, const char *e,
     *vb = eq + 1;
     *ve = e;
     trim(vb, ve);
-    return match_name(nb, (apr_size_t)(ne - nb), names, n);
+    idx = match_name(nb, (apr_size_t)(ne - nb), names, n);
+    if (idx < 0) {
+        idx = match_chunk(nb, (apr_size_t)(ne - nb), names, n, chunk);
+    }
+    return idx;
 }
 
 /* The wanted name hidden behind a comma in piece [b, e), or -1. */
@@ -100,10 +137,10 @@ static int merged_name(const char *b, const char *e,
         const char *sb = c + 1;
         const char *se = memchr(sb, ',', (apr_size_t)(e - sb));
         const char *vb, *ve;
-        int idx;
+        int idx, chunk;
 
         se = se ? se : e;
-        idx = piece_name(sb, se, names, n, &vb, &ve);
+        idx = piece_name(sb, se, names, n, &vb, &ve, &chunk);
         if (idx >= 0) {
             return idx;
         }
@@ -134,12 +171,23 @@ int tp_cookie_take(apr_pool_t *p, const char *header,
         const char *sep = memchr(seg, ';', (apr_size_t)(end - seg));
         const char *se = sep ? sep : end;
         const char *b = seg, *e = se, *vb, *ve;
-        int idx, hit = 0;
+        int idx, hit = 0, chunk;
 
         trim(&b, &e);
         if (b < e) {
-            idx = piece_name(b, e, names, n, &vb, &ve);
-            if (idx >= 0) {
+            idx = piece_name(b, e, names, n, &vb, &ve, &chunk);
+            if (idx >= 0 && chunk) {
+                tp_cookie_match *m = &found[idx];
+                if (!m->chunk[chunk]) {
+                    m->chunk[chunk] = apr_pstrmemdup(p, vb,
+                                                     (apr_size_t)(ve - vb));
+                }
+                if (chunk > m->max_chunk) {
+                    m->max_chunk = chunk;
+                }
+                hit = 1;
+            }
+            else if (idx >= 0) {
                 if (!found[idx].value && !found[idx].merged) {
                     found[idx].value = apr_pstrmemdup(p, vb,
                                                       (apr_size_t)(ve - vb));
@@ -201,4 +249,59 @@ int tp_cookie_take(apr_pool_t *p, const char *header,
         }
     }
     return removed;
+}
+
+const char *tp_cookie_joined(apr_pool_t *p, const tp_cookie_match *m)
+{
+    const char *v = m->value;
+    int n = 0, i;
+    apr_size_t total = 0;
+    char *out, *o;
+
+    if (!v || v[0] != '~') {
+        return v;
+    }
+    for (i = 1; v[i]; i++) {
+        if (v[i] < '0' || v[i] > '9' || i > 2) {
+            return NULL;
+        }
+        n = n * 10 + (v[i] - '0');
+    }
+    if (n < 1 || n > TP_MAX_CHUNKS) {
+        return NULL;
+    }
+    for (i = 1; i <= n; i++) {
+        if (!m->chunk[i]) {
+            return NULL;
+        }
+        total += strlen(m->chunk[i]);
+    }
+    o = out = apr_palloc(p, total + 1);
+    for (i = 1; i <= n; i++) {
+        apr_size_t l = strlen(m->chunk[i]);
+        memcpy(o, m->chunk[i], l);
+        o += l;
+    }
+    *o = '\0';
+    return out;
+}
+
+int tp_cookie_split(apr_pool_t *p, const char *value,
+                    const char *parts[TP_MAX_CHUNKS])
+{
+    apr_size_t len = strlen(value), off;
+    int n = 0;
+
+    if (len <= TP_CHUNK_MAX) {
+        parts[0] = value;
+        return 1;
+    }
+    if (len > (apr_size_t)TP_CHUNK_MAX * TP_MAX_CHUNKS) {
+        return 0;
+    }
+    for (off = 0; off < len; off += TP_CHUNK_MAX) {
+        apr_size_t l = len - off < TP_CHUNK_MAX ? len - off : TP_CHUNK_MAX;
+        parts[n++] = apr_pstrmemdup(p, value + off, l);
+    }
+    return n;
 }

@@ -90,16 +90,19 @@ static int logout_endpoint(request_rec *r, const tp_dir_conf *dc)
 int tp_endpoints_handler(request_rec *r)
 {
     const tp_dir_conf *dc;
+    const char *why;
+    int refresh;
 
     if (!r->handler) {
         return DECLINED;
     }
+    refresh = !strcmp(r->handler, TP_HANDLER_REFRESH);
+    if (!refresh && strcmp(r->handler, TP_HANDLER_LOGOUT)) {
+        return DECLINED;
+    }
     dc = ap_get_module_config(r->per_dir_config, &tokenproxy_module);
-    if (!strcmp(r->handler, TP_HANDLER_REFRESH)) {
-        return refresh_endpoint(r, dc);
+    if ((why = tp_session_csrf(r, dc)) != NULL) {
+        return tp_session_forbidden(r, why);
     }
-    if (!strcmp(r->handler, TP_HANDLER_LOGOUT)) {
-        return logout_endpoint(r, dc);
-    }
-    return DECLINED;
+    return refresh ? refresh_endpoint(r, dc) : logout_endpoint(r, dc);
 }

@@ -139,6 +139,7 @@ int tp_flow_handler(request_rec *r)
     const tp_dir_conf *dc;
     tp_req *rq;
     tp_refresh_cfg cfg;
+    const char *why;
     int can_refresh, rv;
 
     if (!r->handler || strcmp(r->handler, "proxy-server")
@@ -154,6 +155,9 @@ int tp_flow_handler(request_rec *r)
         return DECLINED;        /* our own call of ap_run_handler */
     }
     rq->in_flow = 1;
+    if ((why = tp_session_csrf(r, dc)) != NULL) {
+        return tp_session_forbidden(r, why);     /* nothing goes upstream */
+    }
     can_refresh = tp_conf_refresh(dc, &cfg) && rq->refresh;
 
     /* 1. refresh before asking the upstream */
@@ -189,6 +193,7 @@ int tp_flow_handler(request_rec *r)
     }
 
     /* 3. ask the upstream */
+    tp_session_clear_unopened(r, dc);
     if (overrides_401(r)) {
         rq->replay = tp_replay_setup(r, (apr_off_t)tp_conf_replay_max(dc));
     }

@@ -8,46 +8,8 @@
 
 #include <jansson.h>
 
+#include "tp_b64.h"
 #include "tp_jwt.h"
-
-static int b64url_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
-    return -1;
-}
-
-long tp_b64url_decode(unsigned char *out, const char *in, apr_size_t len)
-{
-    apr_size_t i;
-    unsigned int acc = 0;
-    int bits = 0;
-    long n = 0;
-
-    while (len > 0 && in[len - 1] == '=') {
-        len--;
-    }
-    for (i = 0; i < len; i++) {
-        int v = b64url_value((unsigned char)in[i]);
-        if (v < 0) {
-            return -1;
-        }
-        acc = (acc << 6) | (unsigned int)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[n++] = (unsigned char)((acc >> bits) & 0xff);
-        }
-    }
-    /* a single leftover character cannot carry a byte */
-    if (len % 4 == 1) {
-        return -1;
-    }
-    return n;
-}
 
 int tp_jwt_exp(apr_pool_t *p, const char *token, apr_int64_t *exp)
 {

@@ -21,10 +21,12 @@ extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);
 
 /* The value if it may be used as a token; logs why not otherwise. */
-static const char *usable(request_rec *r, const char *name,
+static const char *usable(request_rec *r, const tp_dir_conf *dc,
+                          tp_req *rq, int bit, const char *name,
                           const tp_cookie_match *m)
 {
     tp_token_status_e st;
+    const char *v;
 
     if (m->count > 1) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
@@ -39,16 +41,37 @@ static const char *usable(request_rec *r, const char *name,
         }
         return NULL;
     }
-    st = tp_token_check(m->value, strlen(m->value));
+    if (!(v = tp_cookie_joined(r->pool, m))) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "tokenproxy: cookie '%s' ignored: some of its chunks "
+                      "are missing", name);
+        rq->unopened |= bit;
+        return NULL;
+    }
+    if (dc->keys) {
+        const char *opened;
+        if (!tp_opencookie(r->pool, dc->keys, name, v, &opened, NULL)) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          "tokenproxy: cookie '%s' ignored: it does not "
+                          "open with the TokenProxyCookieKey keys (damaged, "
+                          "truncated, renamed, or sealed with another key; "
+                          "%" APR_SIZE_T_FMT " bytes, fp=%s)", name,
+                          strlen(v), tp_fingerprint(r->pool, v, strlen(v)));
+            rq->unopened |= bit;
+            return NULL;
+        }
+        v = opened;
+    }
+    st = tp_token_check(v, strlen(v));
     if (st != TP_TOKEN_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "tokenproxy: cookie '%s' ignored: its value %s "
                       "(%" APR_SIZE_T_FMT " bytes, fp=%s)", name,
-                      tp_token_status_str(st), strlen(m->value),
-                      tp_fingerprint(r->pool, m->value, strlen(m->value)));
+                      tp_token_status_str(st), strlen(v),
+                      tp_fingerprint(r->pool, v, strlen(v)));
         return NULL;
     }
-    return m->value;
+    return v;
 }
 
 tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc)
@@ -74,7 +97,9 @@ tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc)
     rq->removed = tp_cookie_take(r->pool, cookie, names, 2, found,
                                  &rq->cookie_out);
     rq->had_token_cookie = rq->removed > 0;
-    rq->access = usable(r, names[0], &found[0]);
-    rq->refresh = usable(r, names[1], &found[1]);
+    rq->max_chunk[0] = found[0].max_chunk;
+    rq->max_chunk[1] = found[1].max_chunk;
+    rq->access = usable(r, dc, rq, 1, names[0], &found[0]);
+    rq->refresh = usable(r, dc, rq, 2, names[1], &found[1]);
     return rq;
 }

@@ -18,8 +18,11 @@
 #include <http_log.h>
 #include <http_protocol.h>
 #include <util_filter.h>
+#include <apr_lib.h>
 #include <apr_strings.h>
 
+#include "tp_cookie.h"
+#include "tp_csrf.h"
 #include "tp_http.h"
 #include "tp_jwt.h"
 #include "tp_nav.h"
@@ -211,22 +214,34 @@ void tp_session_revoke(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
                   : apr_psprintf(r->pool, "HTTP %d", hres.status));
 }
 
+/* Is v a Set-Cookie this module wrote for cookie `name` ("name=" or a
+ * chunk "name.K=")? */
+static int own_cookie(const char *v, const char *name)
+{
+    apr_size_t n = strlen(name);
+
+    if (strncmp(v, name, n)) {
+        return 0;
+    }
+    if (v[n] == '=') {
+        return 1;
+    }
+    return v[n] == '.' && apr_isdigit(v[n + 1]);
+}
+
 /* Remove the Set-Cookie headers this module put on the response. */
 static void drop_own_cookies(request_rec *r, const tp_dir_conf *dc)
 {
     const apr_array_header_t *arr = apr_table_elts(r->err_headers_out);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
-    const char *a = apr_pstrcat(r->pool, tp_conf_access_cookie(dc), "=",
-                                NULL);
-    const char *f = apr_pstrcat(r->pool, tp_conf_refresh_cookie(dc), "=",
-                                NULL);
+    const char *a = tp_conf_access_cookie(dc);
+    const char *f = tp_conf_refresh_cookie(dc);
     apr_table_t *keep;
     int i, own = 0;
 
     for (i = 0; i < arr->nelts; i++) {
         if (e[i].key && !strcasecmp(e[i].key, "Set-Cookie")
-            && (!strncmp(e[i].val, a, strlen(a))
-                || !strncmp(e[i].val, f, strlen(f)))) {
+            && (own_cookie(e[i].val, a) || own_cookie(e[i].val, f))) {
             own++;
         }
     }
@@ -236,8 +251,7 @@ static void drop_own_cookies(request_rec *r, const tp_dir_conf *dc)
     keep = apr_table_make(r->pool, arr->nelts);
     for (i = 0; i < arr->nelts; i++) {
         if (e[i].key && !strcasecmp(e[i].key, "Set-Cookie")
-            && (!strncmp(e[i].val, a, strlen(a))
-                || !strncmp(e[i].val, f, strlen(f)))) {
+            && (own_cookie(e[i].val, a) || own_cookie(e[i].val, f))) {
             continue;
         }
         if (e[i].key) {
@@ -276,12 +290,70 @@ void tp_session_register(void)
                               AP_FTYPE_CONTENT_SET);
 }
 
+/* Clear the chunk cookies name.from .. name.to. */
+static void clear_chunks(request_rec *r, const char *name, int from, int to,
+                         const tp_cookie_attrs *attrs)
+{
+    int k;
+
+    for (k = from; k <= to; k++) {
+        apr_table_addn(r->err_headers_out, "Set-Cookie",
+                       tp_setcookie_clear(r->pool,
+                                          apr_psprintf(r->pool, "%s.%d",
+                                                       name, k), attrs));
+    }
+}
+
+/* Set one token cookie: sealed when keys are set, in chunks when large,
+ * with the chunks the client has and no longer needs cleared.  0 when it
+ * cannot be set. */
+static int set_one(request_rec *r, const tp_dir_conf *dc, const char *name,
+                   const char *value, apr_int64_t age, int had_chunks,
+                   const tp_cookie_attrs *attrs)
+{
+    const char *parts[TP_MAX_CHUNKS];
+    int n, k;
+
+    if (dc->keys && !(value = tp_sealcookie(r->pool, dc->keys, name,
+                                            value))) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "tokenproxy: could not seal cookie '%s'", name);
+        return 0;
+    }
+    n = tp_cookie_split(r->pool, value, parts);
+    if (n == 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "tokenproxy: cookie '%s' would need more than %d "
+                      "chunks of %d bytes; not set", name, TP_MAX_CHUNKS,
+                      TP_CHUNK_MAX);
+        return 0;
+    }
+    if (n == 1) {
+        apr_table_addn(r->err_headers_out, "Set-Cookie",
+                       tp_setcookie(r->pool, name, value, age, attrs));
+        clear_chunks(r, name, 1, had_chunks, attrs);
+        return 1;
+    }
+    apr_table_addn(r->err_headers_out, "Set-Cookie",
+                   tp_setcookie(r->pool, name, apr_psprintf(r->pool, "~%d", n),
+                                age, attrs));
+    for (k = 1; k <= n; k++) {
+        apr_table_addn(r->err_headers_out, "Set-Cookie",
+                       tp_setcookie(r->pool,
+                                    apr_psprintf(r->pool, "%s.%d", name, k),
+                                    parts[k - 1], age, attrs));
+    }
+    clear_chunks(r, name, n + 1, had_chunks, attrs);
+    return 1;
+}
+
 void tp_session_set_cookies(request_rec *r, const tp_dir_conf *dc,
                             const tp_tokens *tokens, const char *old_refresh)
 {
     tp_cookie_attrs attrs;
     apr_int64_t age = tokens->expires_in, exp;
     const char *rt = tokens->refresh ? tokens->refresh : old_refresh;
+    const tp_req *rq = tp_req_get(r, dc);
 
     if (age < 0 && tp_jwt_exp(r->pool, tokens->access, &exp)) {
         age = exp - apr_time_sec(apr_time_now());
@@ -291,13 +363,11 @@ void tp_session_set_cookies(request_rec *r, const tp_dir_conf *dc,
     }
     tp_conf_cookie_attrs(dc, &attrs);
     drop_own_cookies(r, dc);
-    apr_table_addn(r->err_headers_out, "Set-Cookie",
-                   tp_setcookie(r->pool, tp_conf_access_cookie(dc),
-                                tokens->access, age, &attrs));
+    set_one(r, dc, tp_conf_access_cookie(dc), tokens->access, age,
+            rq->max_chunk[0], &attrs);
     if (rt) {
-        apr_table_addn(r->err_headers_out, "Set-Cookie",
-                       tp_setcookie(r->pool, tp_conf_refresh_cookie(dc), rt,
-                                    tp_conf_refresh_max_age(dc), &attrs));
+        set_one(r, dc, tp_conf_refresh_cookie(dc), rt,
+                tp_conf_refresh_max_age(dc), rq->max_chunk[1], &attrs);
     }
     no_store(r);
 }
@@ -305,16 +375,88 @@ void tp_session_set_cookies(request_rec *r, const tp_dir_conf *dc,
 void tp_session_clear_cookies(request_rec *r, const tp_dir_conf *dc)
 {
     tp_cookie_attrs attrs;
+    const tp_req *rq = tp_req_get(r, dc);
 
     tp_conf_cookie_attrs(dc, &attrs);
     drop_own_cookies(r, dc);
     apr_table_addn(r->err_headers_out, "Set-Cookie",
                    tp_setcookie_clear(r->pool, tp_conf_access_cookie(dc),
                                       &attrs));
+    clear_chunks(r, tp_conf_access_cookie(dc), 1, rq->max_chunk[0], &attrs);
     apr_table_addn(r->err_headers_out, "Set-Cookie",
                    tp_setcookie_clear(r->pool, tp_conf_refresh_cookie(dc),
                                       &attrs));
+    clear_chunks(r, tp_conf_refresh_cookie(dc), 1, rq->max_chunk[1], &attrs);
     no_store(r);
+}
+
+void tp_session_clear_unopened(request_rec *r, const tp_dir_conf *dc)
+{
+    tp_req *rq = tp_req_get(r, dc);
+    tp_cookie_attrs attrs;
+    int i;
+
+    if (!rq->unopened || rq->cookies_set) {
+        return;
+    }
+    tp_conf_cookie_attrs(dc, &attrs);
+    for (i = 0; i < 2; i++) {
+        const char *name = i ? tp_conf_refresh_cookie(dc)
+                             : tp_conf_access_cookie(dc);
+        if (rq->unopened & (1 << i)) {
+            apr_table_addn(r->err_headers_out, "Set-Cookie",
+                           tp_setcookie_clear(r->pool, name, &attrs));
+            clear_chunks(r, name, 1, rq->max_chunk[i], &attrs);
+        }
+    }
+    rq->unopened = 0;
+    no_store(r);
+}
+
+static int has_header(void *rec, const char *key, const char *val)
+{
+    const char **want = rec;
+
+    (void)val;
+    if (*want && !strcasecmp(key, *want)) {
+        *want = NULL;
+        return 0;
+    }
+    return 1;
+}
+
+const char *tp_session_csrf(request_rec *r, const tp_dir_conf *dc)
+{
+    tp_csrf_in in;
+    const char *want = dc->csrf_header;
+    tp_req *rq = tp_req_get(r, dc);
+
+    if (!tp_conf_csrf(dc) || !rq->had_token_cookie) {
+        return NULL;
+    }
+    memset(&in, 0, sizeof(in));
+    in.method = r->method;
+    in.sec_fetch_site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    in.origin = apr_table_get(r->headers_in, "Origin");
+    in.scheme = ap_http_scheme(r);
+    in.host = apr_table_get(r->headers_in, "Host");
+    in.trusted = dc->trusted;
+    in.required_header = dc->csrf_header;
+    if (want) {
+        apr_table_do(has_header, &want, r->headers_in, NULL);
+        in.has_required_header = (want == NULL);
+    }
+    return tp_csrf_check(r->pool, &in);
+}
+
+int tp_session_forbidden(request_rec *r, const char *why)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "tokenproxy: %s request refused (TokenProxyCSRF): %s",
+                  r->method, ap_escape_logitem(r->pool, why));
+    return tp_session_json(r, HTTP_FORBIDDEN,
+                           "{\"error\":\"forbidden\",\"message\":"
+                           "\"cross-site request refused\"}\n", NULL, NULL);
 }
 
 static int has_sec_fetch(void *rec, const char *key, const char *val)

@@ -25,6 +25,7 @@
 #include <apr_shm.h>
 #include <apr_strings.h>
 
+#include "tp_config.h"
 #include "tp_seal.h"
 #include "tp_shared.h"
 
@@ -51,6 +52,7 @@ typedef struct tp_retained {
     apr_shm_t *stats_shm;
     tp_stats *stats;
     unsigned char seal_key[TP_SEAL_KEY_LEN];
+    int told_unsealed;                      /* the startup notice */
 } tp_retained;
 
 static tp_retained *rd;              /* this process's view */
@@ -109,6 +111,7 @@ int tp_shared_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     (void)ptemp;
     refresh_configured = 0;
+    tp_conf_reset_notes();
     return ap_mutex_register(pconf, TP_MUTEX_NAME, NULL, APR_LOCK_DEFAULT, 0)
            == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
@@ -204,6 +207,13 @@ int tp_shared_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     rd->ready = 1;
+    if (!tp_conf_keys_configured() && !rd->told_unsealed) {
+        rd->told_unsealed = 1;
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     "tokenproxy: token cookies are not sealed: no "
+                     "TokenProxyCookieKey is set (see the README to "
+                     "encrypt them)");
+    }
     if (!refresh_configured && !sc->cache) {
         return OK;          /* nothing refreshes: no shared state needed */
     }

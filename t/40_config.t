@@ -6,7 +6,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
 
-plan tests => 40;
+plan tests => 50;
 
 my $vars = Apache::Test::config()->{vars};
 my $httpd = $vars->{httpd};
@@ -46,9 +46,9 @@ my ($rc, $out) = syntax_check(<<'C');
     TokenProxyJSONField accessToken access_token
     TokenProxyRefreshSkew 0
     TokenProxyReplayMaxBody 0
-    TokenProxyCookieSecure Off
+    TokenProxyCookieSecure On
     TokenProxyCookieSameSite None
-    TokenProxyCookiePath /api/
+    TokenProxyCookiePath /
     TokenProxyRefreshCookieMaxAge 86400
     TokenProxyLoginURL https://idp.example/login?x=1
     TokenProxyPublic On
@@ -144,4 +144,26 @@ CONF
     ok t_cmp($log . $o, qr/refreshing tokens needs the shared refresh state: load mod_socache_shmcb/,
              'and says what to load');
     unlink "$dir/nocache.pid";
+}
+
+# __Host- and __Secure- cookies, key files, CSRF directives
+my $k = "$dir/good.key";
+open my $kf, '>', $k or die; print $kf "00" x 32, "\n"; close $kf;
+my $bad = "$dir/bad.key";
+open $kf, '>', $bad or die; print $kf "too short\n"; close $kf;
+for my $case (
+    [qq{TokenProxyAccessCookie __Host-at\n TokenProxyCookieSecure Off},
+     qr/TokenProxyCookieSecure: the cookie '__Host-at' needs Secure, but this section says TokenProxyCookieSecure Off/],
+    [qq{TokenProxyCookieSecure Off\n TokenProxyRefreshCookie __Secure-rt},
+     qr/TokenProxyRefreshCookie: the cookie '__Secure-rt' needs Secure/],
+    [qq{TokenProxyCookiePath /app/\n TokenProxyAccessCookie __Host-at},
+     qr/TokenProxyAccessCookie: the cookie '__Host-at' needs Path=\/, but this section says TokenProxyCookiePath \/app\//],
+    [qq{TokenProxyCookieKey $bad},
+     qr/TokenProxyCookieKey: the key file \S+bad.key does not hold 32 bytes as 64 hex digits or base64 \(make one with: openssl rand -hex 32/],
+    [qq{TokenProxyTrustedOrigin evil.example},
+     qr/TokenProxyTrustedOrigin: 'evil.example' is not an origin/],
+) {
+    ($rc, $out) = syntax_check("<Location />\n $case->[0]\n</Location>");
+    ok t_cmp($rc, 1, "refused: $case->[0]");
+    ok t_cmp($out, $case->[1], 'with a clear message');
 }

@@ -7,6 +7,7 @@
 #include <apr_strings.h>
 
 #include "tp_answer.h"
+#include "tp_b64.h"
 #include "tp_jwt.h"
 #include "tp_refresh.h"
 #include "unit.h"
@@ -72,6 +73,11 @@ START_TEST(b64url)
     ck_assert_int_eq(tp_b64url_decode(out, "-_8", 3), 2);
     ck_assert_int_eq(tp_b64url_decode(out, "YWJjZ", 5), -1);
     ck_assert_int_eq(tp_b64url_decode(out, "YW+j", 4), -1);
+    ck_assert_int_eq(tp_b64_decode(out, "YW+j", 4, 1), 3);
+    ck_assert_str_eq(tp_b64url_encode(unit_pool, (const unsigned char *)"abc", 3), "YWJj");
+    ck_assert_str_eq(tp_b64url_encode(unit_pool, (const unsigned char *)"ab", 2), "YWI");
+    ck_assert_str_eq(tp_b64url_encode(unit_pool, (const unsigned char *)"\xfb\xff", 2), "-_8");
+    ck_assert_str_eq(tp_b64url_encode(unit_pool, (const unsigned char *)"", 0), "");
 }
 END_TEST
 

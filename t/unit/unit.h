@@ -14,5 +14,6 @@ Suite *token_suite(unit_fixture setup, unit_fixture teardown);
 Suite *refresh_suite(unit_fixture setup, unit_fixture teardown);
 Suite *session_suite(unit_fixture setup, unit_fixture teardown);
 Suite *flight_suite(unit_fixture setup, unit_fixture teardown);
+Suite *security_suite(unit_fixture setup, unit_fixture teardown);
 
 #endif
