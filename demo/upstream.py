@@ -16,7 +16,8 @@ An API
   /deny/...      always 401.
 
 An identity provider that behaves like a strict real one
-  POST /idp/login          {"username", "password", "ttl"?, "rotate"?}
+  POST /idp/login          {"username", "password", "ttl"?, "rotate"?,
+                            "pad"? (bytes of padding in the access token)}
                            -> {"user", "accessToken", "refreshToken",
                                "expiresIn"}  (password "wrong" -> 401)
   POST /idp/token          {"refreshToken": RT} (json format)
@@ -38,7 +39,8 @@ Control
                  a new login, as /idp/login (expiresin=0: its refreshes
                  answer without expiresIn; delay: its first K refreshes
                  take S seconds, and are dropped uncommitted when the
-                 caller goes away meanwhile).
+                 caller goes away meanwhile; pad: bytes of padding in its
+                 access tokens, refresh_pad: in those its refreshes issue).
 
 Run:  upstream.py --port 0 --port-file FILE [--parent-pid PID]
 """
@@ -74,12 +76,17 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+PAD = {}        # family -> size of a padding claim (large tokens)
+
+
 def new_tokens(user, family, rotate, ttl):
     """Issue an access token (and a refresh token); caller holds LOCK."""
     SEQ[0] += 1
     n = SEQ[0]
     exp = int(time.time()) + ttl
     payload = {"sub": user, "exp": exp, "jti": n}
+    if PAD.get(family):
+        payload["pad"] = "p" * PAD[family]
     # every secret carries "s3cr3t", so the tests can grep logs for it
     at = "%s.%s.s3cr3t-%d" % (b64url(b'{"alg":"none","typ":"JWT"}'),
                               b64url(json.dumps(payload).encode()), n)
@@ -93,11 +100,15 @@ def new_tokens(user, family, rotate, ttl):
 DELAYS = {}     # family -> [seconds, how many refreshes left to delay]
 
 
-def login(user, ttl, rotate, expires_in=True, delay=0.0, delays=1):
+def login(user, ttl, rotate, expires_in=True, delay=0.0, delays=1, pad=0,
+          refresh_pad=None):
     with LOCK:
         SEQ[0] += 1
         family = "f%d" % SEQ[0]
+        PAD[family] = pad
         at, rt = new_tokens(user, family, rotate, ttl)
+        if refresh_pad is not None:     # later tokens of another size
+            PAD[family] = refresh_pad
         REFRESH[rt]["expires_in"] = expires_in
         if delay > 0:
             DELAYS[family] = [delay, delays]
@@ -280,7 +291,10 @@ class Handler(BaseHTTPRequestHandler):
                                           q.get("expiresin", ["1"])[0]
                                           != "0",
                                           float(q.get("delay", ["0"])[0]),
-                                          int(q.get("delays", ["1"])[0])))
+                                          int(q.get("delays", ["1"])[0]),
+                                          int(q.get("pad", ["0"])[0]),
+                                          int(q["refresh_pad"][0])
+                                          if "refresh_pad" in q else None))
         count(seg)
 
         if path == "/idp/login":
@@ -292,7 +306,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.answer(401, {"error": "bad_credentials"})
             return self.answer(200, login(req.get("username", "ann"),
                                           int(req.get("ttl", 300)),
-                                          bool(req.get("rotate", True))))
+                                          bool(req.get("rotate", True)),
+                                          pad=int(req.get("pad", 0))))
         if path == "/idp/token":
             count("refresh_calls")
             try:

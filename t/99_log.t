@@ -14,7 +14,7 @@ use Apache::TestUtil;
 use lib 't/lib';
 use TPTest;
 
-plan tests => 4;
+plan tests => 5;
 
 my $log = error_log_text();
 
@@ -26,3 +26,13 @@ ok t_cmp(scalar(() = $log =~ /fp=[0-9a-f]{12}/g) > 10, 1,
 my @leaks = grep { /s3cr3t/i } split /\n/, $log;
 ok t_cmp(scalar(@leaks), 0, 'no token or cookie value in the error log')
     or print map { '# leak: ' . substr($_, 0, 160) . "\n" } @leaks[0 .. ($#leaks < 4 ? $#leaks : 4)];
+
+# the cookie keys never reach the log either
+my @keys;
+for my $f (glob 't/conf/keys/*') {
+    open my $fh, '<', $f or next;
+    chomp(my $k = <$fh>);
+    push @keys, $k if $k;
+}
+my @key_leaks = grep { my $k = $_; index($log, $k) >= 0 } @keys;
+ok t_cmp(scalar(@keys) >= 3 && !@key_leaks ? 1 : 0, 1, 'no cookie key in the error log');
