@@ -73,6 +73,13 @@ build() {
     # shellcheck disable=SC2054
     local cflags=(-Wc,-std=c11 -Wc,-D_GNU_SOURCE -Wc,-Wall -Wc,-Wextra
                   -Wc,-Werror)
+    # TP_SANITIZE=1: AddressSanitizer and UBSan (httpd must then run with
+    # libasan preloaded: t/asan-httpd)
+    if [ -n "${TP_SANITIZE:-}" ]; then
+        cflags+=(-Wc,-fsanitize=address,undefined -Wc,-fno-omit-frame-pointer
+                 -Wc,-fno-sanitize-recover=undefined -Wc,-O1
+                 -Wl,-fsanitize=address,undefined)
+    fi
     # shellcheck disable=SC2046
     apxs -c -o mod_tokenproxy.la -I include "${cflags[@]}" \
         $(pkg-config --cflags jansson libcurl openssl | sed 's/-I/-I /g') \

@@ -4,12 +4,22 @@
 #   2. C unit tests (Check),
 #   3. the Apache::Test suite under the event, worker and prefork MPMs,
 #   4. the README's demo command, non-interactively.
+#   5. the unit tests under ASan+UBSan, and the fuzzers' corpora replayed.
 # Ends with one line "suite: N passed, M failed".
 #
-#   t/run-tests.sh [event|worker|prefork ...]   (default: all three)
+#   t/run-tests.sh [--no-asan] [event|worker|prefork ...]
+#       default: all three MPMs, then the first one again with the module
+#       built with AddressSanitizer and UBSan (t/asan-httpd)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
+asan=1
+if [ "${1:-}" = --no-asan ]; then
+    asan=0
+    shift
+fi
+mpms=("$@")
+[ ${#mpms[@]} -gt 0 ] || mpms=(event worker prefork)
 
 ./apxs-build.sh --deps test || exit 1
 ./apxs-build.sh || exit 1
@@ -42,6 +52,35 @@ else
     record 0 1 "unit tests (did not compile)"
 fi
 
+# 1b. the unit tests again under AddressSanitizer and UBSan (leaks too)
+# shellcheck disable=SC2046
+if gcc -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+        -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+        -Iinclude $(pkg-config --cflags apr-1 apr-util-1 check jansson) \
+        t/unit/*.c "${unit_src[@]}" -o t/unit/run-unit-asan \
+        $(pkg-config --libs apr-1 apr-util-1 check openssl jansson) &&
+   ASAN_OPTIONS=detect_leaks=1 t/unit/run-unit-asan >t/unit/asan.log 2>&1; then
+    record "$(sed -nE 's/^unit: ([0-9]+) passed.*/\1/p' t/unit/asan.log)" 0 "unit tests under ASan+UBSan"
+else
+    tail -20 t/unit/asan.log 2>/dev/null
+    record 0 1 "unit tests under ASan+UBSan"
+fi
+
+# 1c. the fuzz targets' corpora, replayed (clang, libFuzzer, ASan, UBSan)
+if fuzz/build.sh >/dev/null 2>&1; then
+    for t in cookie jwt answer sealed; do
+        if out=$(ASAN_OPTIONS=detect_leaks=1 "fuzz/bin/fuzz_$t" -runs=0 \
+                 "fuzz/corpus/$t" 2>&1); then
+            record 1 0 "fuzz corpus $t ($(ls "fuzz/corpus/$t" | wc -l) inputs)"
+        else
+            echo "$out" | tail -20
+            record 0 1 "fuzz corpus $t"
+        fi
+    done
+else
+    record 0 1 "fuzz targets (build)"
+fi
+
 # 2. Apache::Test, once per MPM.  httpd refuses to run its children as
 # root under Apache::Test, so as root the suite runs as nobody in a copy
 # of the tree that nobody owns.
@@ -56,13 +95,13 @@ if [ "$(id -u)" -eq 0 ]; then
     runas=(runuser -u nobody --)
 fi
 
-mpms=("$@")
-[ ${#mpms[@]} -gt 0 ] || mpms=(event worker prefork)
-for mpm in "${mpms[@]}"; do
+run_suite() {  # mpm httpd label
+    local mpm=$1 httpd=$2 label=$3 log total bad rc crashes reports
     log="$work/t/TEST-$mpm.log"
     (cd "$work" && "${runas[@]}" t/TEST -clean >/dev/null 2>&1
+     rm -f "$work"/t/logs/asan.* "$work"/t/logs/ubsan.*
      cd "$work" && timeout 900 "${runas[@]}" t/TEST -apxs "$(command -v apxs)" \
-        -httpd /usr/sbin/apache2 -httpd_conf "$work/t/conf/base-$mpm.conf" \
+        -httpd "$httpd" -httpd_conf "$work/t/conf/base-$mpm.conf" \
         -verbose=0 </dev/null) >"$log" 2>&1
     rc=$?
     grep -vE '^(\[warning\]|ulimit)' "$log" | grep -v 'Could not open configuration file /etc/apache2' || true
@@ -76,19 +115,42 @@ for mpm in "${mpms[@]}"; do
         tail -n 40 "$work/t/logs/error_log" 2>/dev/null | cut -c1-300
         mkdir -p "$top/t/logs" && cp "$work/t/logs/error_log" "$top/t/logs/error_log.$mpm" 2>/dev/null
     fi
-    record $((total - bad > 0 ? total - bad : 0)) "$bad" "Apache::Test ($mpm MPM)"
+    record $((total - bad > 0 ? total - bad : 0)) "$bad" "Apache::Test ($label)"
     # a crashed child is a failure whatever the tests said
     crashes=$(grep -cE 'exit signal (Segmentation|Aborted|Bus|Illegal)|AH00052' \
               "$work/t/logs/error_log" 2>/dev/null || true)
     if [ "${crashes:-0}" -gt 0 ]; then
         grep -E 'exit signal|AH00052' "$work/t/logs/error_log" | head -5
-        record 0 1 "no crashed child ($mpm MPM)"
+        record 0 1 "no crashed child ($label)"
     else
-        record 1 0 "no crashed child ($mpm MPM)"
+        record 1 0 "no crashed child ($label)"
     fi
-    "${runas[@]}" true
+    if [ "$httpd" != /usr/sbin/apache2 ]; then
+        reports=$(cat "$work"/t/logs/asan.* "$work"/t/logs/ubsan.* 2>/dev/null |
+                  grep -cE 'ERROR: AddressSanitizer|runtime error:' || true)
+        if [ "${reports:-0}" -gt 0 ]; then
+            cat "$work"/t/logs/asan.* "$work"/t/logs/ubsan.* 2>/dev/null | head -40
+            record 0 1 "no ASan/UBSan report ($label)"
+        else
+            record 1 0 "no ASan/UBSan report ($label)"
+        fi
+    fi
     [ "$work" = "$top" ] || cp "$log" "$top/t/" 2>/dev/null
+}
+
+for mpm in "${mpms[@]}"; do
+    run_suite "$mpm" /usr/sbin/apache2 "$mpm MPM"
 done
+# once more with the module built with AddressSanitizer and UBSan
+if [ "$asan" = 1 ]; then
+    TP_SANITIZE=1 ./apxs-build.sh >/dev/null 2>&1 || { record 0 1 "ASan build"; asan=0; }
+    if [ "$asan" = 1 ]; then
+        [ "$work" = "$top" ] || { cp -a "$top/.libs/." "$work/.libs/";
+                                  chown -R nobody:nogroup "$work/.libs"; }
+        run_suite "${mpms[0]}" "$work/t/asan-httpd" "${mpms[0]} MPM, module under ASan+UBSan"
+        ./apxs-build.sh >/dev/null 2>&1
+    fi
+fi
 [ "$work" = "$top" ] || rm -rf "$work"
 
 # 3. the README's demo, non-interactively

@@ -1,0 +1,29 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+/* libFuzzer target: the JWT exp reader and the base64url codec. */
+
+#include <assert.h>
+
+#include "fuzz_common.h"
+#include "tp_b64.h"
+#include "tp_jwt.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    apr_pool_t *p = fuzz_pool();
+    char *token = fuzz_str(p, data, size);
+    apr_int64_t exp;
+    unsigned char *buf = apr_palloc(p, size * 3 / 4 + 4);
+    long n;
+
+    tp_jwt_exp(p, token, &exp);
+    n = tp_b64url_decode(buf, token, strlen(token));
+    if (n >= 0) {
+        /* what decodes encodes back to something that decodes the same */
+        const char *enc = tp_b64url_encode(p, buf, (apr_size_t)n);
+        unsigned char *buf2 = apr_palloc(p, strlen(enc) * 3 / 4 + 4);
+        long n2 = tp_b64url_decode(buf2, enc, strlen(enc));
+        assert(n2 == n && !memcmp(buf, buf2, (size_t)n));
+    }
+    apr_pool_destroy(p);
+    return 0;
+}
