@@ -126,10 +126,13 @@ run_suite() {  # mpm httpd label
         record 1 0 "no crashed child ($label)"
     fi
     if [ "$httpd" != /usr/sbin/apache2 ]; then
-        reports=$(cat "$work"/t/logs/asan.* "$work"/t/logs/ubsan.* 2>/dev/null |
-                  grep -cE 'ERROR: AddressSanitizer|runtime error:' || true)
+        # the sanitizers write to their log files or to stderr (error_log)
+        reports=$(cat "$work"/t/logs/asan.* "$work"/t/logs/ubsan.* \
+                      "$work/t/logs/error_log" 2>/dev/null |
+                  grep -cE 'ERROR: (Address|Leak)Sanitizer|runtime error:' || true)
         if [ "${reports:-0}" -gt 0 ]; then
-            cat "$work"/t/logs/asan.* "$work"/t/logs/ubsan.* 2>/dev/null | head -40
+            cat "$work"/t/logs/asan.* "$work"/t/logs/ubsan.* "$work/t/logs/error_log" \
+                2>/dev/null | grep -A12 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' | head -40
             record 0 1 "no ASan/UBSan report ($label)"
         else
             record 1 0 "no ASan/UBSan report ($label)"
