@@ -6,7 +6,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
 
-plan tests => 50;
+plan tests => 51;
 
 my $vars = Apache::Test::config()->{vars};
 my $httpd = $vars->{httpd};
@@ -143,6 +143,8 @@ CONF
     my $log = join '', <$lf>;
     ok t_cmp($log . $o, qr/refreshing tokens needs the shared refresh state: load mod_socache_shmcb/,
              'and says what to load');
+    my $notices = () = ($log . $o) =~ /token cookies are not sealed: no TokenProxyCookieKey is set/g;
+    ok t_cmp($notices, 1, 'without a cookie key, the startup log says so once');
     unlink "$dir/nocache.pid";
 }
 
