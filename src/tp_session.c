@@ -62,6 +62,23 @@ static const char *fp(request_rec *r, const char *secret)
     return tp_fingerprint(r->pool, secret, strlen(secret));
 }
 
+/* POST a refresh or revocation request built by tp_refresh. */
+static void post(apr_pool_t *p, const char *url, const tp_refresh_req *req,
+                 apr_interval_time_t timeout, tp_http_resp *res)
+{
+    tp_http_req hreq;
+
+    memset(&hreq, 0, sizeof(hreq));
+    hreq.url = url;
+    hreq.body = req->body;
+    hreq.len = req->len;
+    hreq.content_type = req->content_type;
+    hreq.authorization = req->authorization;
+    hreq.timeout = timeout;
+    hreq.max_answer = TP_REFRESH_MAX_ANSWER;
+    tp_http_post(http, p, &hreq, res);
+}
+
 typedef struct refresh_call {
     request_rec *r;
     const tp_refresh_cfg *cfg;
@@ -74,7 +91,6 @@ static void call_endpoint(void *baton, apr_pool_t *p, tp_refresh_res *res)
     refresh_call *c = baton;
     request_rec *r = c->r;
     tp_refresh_req req;
-    tp_http_req hreq;
     tp_http_resp hres;
     apr_time_t start = apr_time_now();
 
@@ -88,15 +104,7 @@ static void call_endpoint(void *baton, apr_pool_t *p, tp_refresh_res *res)
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "tokenproxy: refresh of fp=%s started", fp(r, c->rt));
     tp_refresh_build(p, c->cfg, c->rt, &req);
-    memset(&hreq, 0, sizeof(hreq));
-    hreq.url = c->cfg->url;
-    hreq.body = req.body;
-    hreq.len = req.len;
-    hreq.content_type = req.content_type;
-    hreq.authorization = req.authorization;
-    hreq.timeout = c->cfg->timeout;
-    hreq.max_answer = TP_REFRESH_MAX_ANSWER;
-    tp_http_post(http, p, &hreq, &hres);
+    post(p, c->cfg->url, &req, c->cfg->timeout, &hres);
     tp_refresh_classify(p, c->cfg, hres.error, hres.status,
                         hres.content_type, hres.body, hres.len, res);
     tp_stat_inc(res->result == TP_REFRESH_OK ? TP_STAT_SUCCEEDED
@@ -187,7 +195,6 @@ void tp_session_revoke(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
 {
     tp_refresh_cfg cfg;
     tp_refresh_req req;
-    tp_http_req hreq;
     tp_http_resp hres;
 
     if (!dc->revoke_url || !rq->refresh) {
@@ -198,15 +205,7 @@ void tp_session_revoke(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
     }
     tp_conf_refresh(dc, &cfg);
     tp_revoke_build(r->pool, &cfg, rq->refresh, &req);
-    memset(&hreq, 0, sizeof(hreq));
-    hreq.url = dc->revoke_url;
-    hreq.body = req.body;
-    hreq.len = req.len;
-    hreq.content_type = req.content_type;
-    hreq.authorization = req.authorization;
-    hreq.timeout = cfg.timeout;
-    hreq.max_answer = TP_REFRESH_MAX_ANSWER;
-    tp_http_post(http, r->pool, &hreq, &hres);
+    post(r->pool, dc->revoke_url, &req, cfg.timeout, &hres);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "tokenproxy: revocation of fp=%s: %s",
                   fp(r, rq->refresh),
