@@ -27,6 +27,8 @@
 #include "tp_shared.h"
 #include "tp_status.h"
 
+module AP_MODULE_DECLARE_DATA tokenproxy_module;
+
 #define DIR_CMD (RSRC_CONF | ACCESS_CONF)
 #define AT(field) ((void *)APR_OFFSETOF(tp_dir_conf, field))
 
@@ -102,7 +104,13 @@ static const command_rec tp_cmds[] = {
 static int tp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
+    const char *err;
+
     (void)plog;
+    if ((err = tp_conf_check_sections(ptemp, s, &tokenproxy_module))) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "tokenproxy: %s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     if (!tp_session_post_config(pconf)) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                      "tokenproxy: curl_global_init failed");

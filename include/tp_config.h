@@ -104,6 +104,13 @@ const char *tp_cmd_trusted_origin(cmd_parms *cmd, void *dcv,
                                   const char *origin);
 const char *tp_cmd_csrf_header(cmd_parms *cmd, void *dcv, const char *name);
 
+/* Startup check of every <Location> and <Directory> section, merged with
+ * the server defaults and the sections whose path is a prefix of its own:
+ * __Host-/__Secure- cookie names against contradicting settings made in
+ * another section.  Returns an error message or NULL. */
+const char *tp_conf_check_sections(apr_pool_t *p, server_rec *s,
+                                   module *m);
+
 /* Some section sets TokenProxyCookieKey (for the startup notice). */
 int tp_conf_keys_configured(void);
 void tp_conf_reset_notes(void);

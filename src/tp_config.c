@@ -15,6 +15,8 @@
 #include <apr_file_io.h>
 #include <apr_uri.h>
 
+#include <http_core.h>
+
 #include "tp_config.h"
 #include "tp_cookie.h"
 #include "tp_csrf.h"
@@ -218,8 +220,9 @@ void tp_conf_cookie_attrs(const tp_dir_conf *dc, tp_cookie_attrs *a)
 }
 
 /* __Host- cookies: Secure, Path=/, no Domain; __Secure- cookies: Secure.
- * Checked in the section being read. */
-static const char *check_prefixes(cmd_parms *cmd, const tp_dir_conf *dc)
+ * what: the directive (or section) named in the message. */
+static const char *prefix_error(apr_pool_t *p, const char *what,
+                                const tp_dir_conf *dc)
 {
     const char *names[2], *name;
     int i;
@@ -229,18 +232,71 @@ static const char *check_prefixes(cmd_parms *cmd, const tp_dir_conf *dc)
     for (i = 0; i < 2; i++) {
         name = names[i];
         if (secure_prefix(name) && dc->cookie_secure == 0) {
-            return apr_psprintf(cmd->pool, "%s: the cookie '%s' needs "
-                                "Secure, but this section says "
-                                "TokenProxyCookieSecure Off",
-                                cmd->directive->directive, name);
+            return apr_psprintf(p, "%s: the cookie '%s' needs Secure, but "
+                                "this section says TokenProxyCookieSecure "
+                                "Off", what, name);
         }
         if (host_prefix(name) && dc->cookie_path
             && strcmp(dc->cookie_path, "/")) {
-            return apr_psprintf(cmd->pool, "%s: the cookie '%s' needs "
-                                "Path=/, but this section says "
-                                "TokenProxyCookiePath %s",
-                                cmd->directive->directive, name,
-                                dc->cookie_path);
+            return apr_psprintf(p, "%s: the cookie '%s' needs Path=/, but "
+                                "this section says TokenProxyCookiePath %s",
+                                what, name, dc->cookie_path);
+        }
+    }
+    return NULL;
+}
+
+/* Checked in the section being read. */
+static const char *check_prefixes(cmd_parms *cmd, const tp_dir_conf *dc)
+{
+    return prefix_error(cmd->pool, cmd->directive->directive, dc);
+}
+
+static const char *check_list(apr_pool_t *p, const server_rec *s, module *m,
+                              const tp_dir_conf *base,
+                              apr_array_header_t *secs, const char *kind)
+{
+    ap_conf_vector_t **v = (ap_conf_vector_t **)secs->elts;
+    int i, j;
+
+    for (i = 0; i < secs->nelts; i++) {
+        core_dir_config *ci = ap_get_core_module_config(v[i]);
+        const tp_dir_conf *merged = base;
+        const char *e;
+
+        for (j = 0; j <= i; j++) {
+            core_dir_config *cj = ap_get_core_module_config(v[j]);
+            const tp_dir_conf *dj = ap_get_module_config(v[j], m);
+            if (dj && cj->d && ci->d && !strncmp(ci->d, cj->d, strlen(cj->d))) {
+                merged = tp_dir_conf_merge(p, (void *)merged, (void *)dj);
+            }
+        }
+        e = prefix_error(p, apr_psprintf(p, "<%s %s>%s%s", kind,
+                                         ci->d ? ci->d : "?",
+                                         s->is_virtual ? " in the virtual "
+                                         "host at " : "",
+                                         s->is_virtual && s->defn_name
+                                         ? apr_psprintf(p, "%s:%d",
+                                                        s->defn_name,
+                                                        s->defn_line_number)
+                                         : ""), merged);
+        if (e) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+const char *tp_conf_check_sections(apr_pool_t *p, server_rec *s, module *m)
+{
+    for (; s; s = s->next) {
+        core_server_config *sc = ap_get_core_module_config(s->module_config);
+        const tp_dir_conf *base = ap_get_module_config(s->lookup_defaults, m);
+        const char *e;
+
+        if ((e = check_list(p, s, m, base, sc->sec_url, "Location"))
+            || (e = check_list(p, s, m, base, sc->sec_dir, "Directory"))) {
+            return e;
         }
     }
     return NULL;

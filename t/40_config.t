@@ -6,7 +6,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
 
-plan tests => 51;
+plan tests => 53;
 
 my $vars = Apache::Test::config()->{vars};
 my $httpd = $vars->{httpd};
@@ -168,4 +168,39 @@ for my $case (
     ($rc, $out) = syntax_check("<Location />\n $case->[0]\n</Location>");
     ok t_cmp($rc, 1, "refused: $case->[0]");
     ok t_cmp($out, $case->[1], 'with a clear message');
+}
+
+# a __Host- name set in one section, contradicted in a nested one: found
+# at startup
+{
+    my $probe = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0);
+    my $port = $probe->sockport;
+    close $probe;
+    my $conf = "$dir/hostp.conf";
+    open my $fh, '>', $conf or die;
+    print $fh <<"CONF";
+ServerRoot "$dir"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+ErrorLog "$dir/hostp_error_log"
+PidFile "$dir/hostp.pid"
+DefaultRunTimeDir "$dir"
+LoadModule mpm_prefork_module /usr/lib/apache2/modules/mod_mpm_prefork.so
+LoadModule tokenproxy_module "$so"
+<Location /app/>
+    TokenProxyAccessCookie __Host-at
+</Location>
+<Location /app/legacy/>
+    TokenProxyCookieSecure Off
+</Location>
+CONF
+    close $fh;
+    my $o = `timeout 30 "$httpd" -f "$conf" -DFOREGROUND 2>&1`;
+    my $status = $? >> 8;
+    open my $lf, '<', "$dir/hostp_error_log";
+    my $log = join '', <$lf>;
+    ok t_cmp($status != 0 && $status != 124, 1, 'a contradiction across sections stops httpd');
+    ok t_cmp($log . $o, qr/<Location \/app\/legacy\/>: the cookie '__Host-at' needs Secure, but this section says TokenProxyCookieSecure Off/,
+             'naming the section');
+    unlink "$dir/hostp.pid";
 }
