@@ -34,6 +34,37 @@ CONF
     return ($? >> 8, $out);
 }
 
+# (exit status, error log + output) of starting httpd for real on a
+# configuration whose post_config must refuse it; bounded: 30 s
+sub start_refused {
+    my ($name, $body) = @_;
+    require IO::Socket::INET;
+    my $probe = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
+                                      LocalPort => 0);
+    my $port = $probe->sockport;
+    close $probe;
+    my $conf = "$dir/$name.conf";
+    open my $fh, '>', $conf or die "$conf: $!";
+    print $fh <<"CONF";
+ServerRoot "$dir"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+ErrorLog "$dir/${name}_error_log"
+PidFile "$dir/$name.pid"
+DefaultRunTimeDir "$dir"
+LoadModule mpm_prefork_module /usr/lib/apache2/modules/mod_mpm_prefork.so
+LoadModule tokenproxy_module "$so"
+$body
+CONF
+    close $fh;
+    my $o = `timeout 30 "$httpd" -f "$conf" -DFOREGROUND 2>&1`;
+    my $status = $? >> 8;
+    open my $lf, '<', "$dir/${name}_error_log";
+    my $log = join '', <$lf>;
+    unlink "$dir/$name.pid";
+    return ($status, $log . $o);
+}
+
 my ($rc, $out) = syntax_check(<<'C');
 <Location /api/>
     TokenProxy On
@@ -113,39 +144,19 @@ ok t_cmp($out, qr/tokenproxy-nosuch/, 'an unknown mutex name is refused by name'
 
 # refreshing without a socache provider: httpd does not start
 {
-    use IO::Socket::INET;
-    my $probe = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0);
-    my $port = $probe->sockport;
-    close $probe;
-    my $conf = "$dir/nocache.conf";
-    open my $fh, '>', $conf or die;
-    print $fh <<"CONF";
-ServerRoot "$dir"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-ErrorLog "$dir/nocache_error_log"
-PidFile "$dir/nocache.pid"
-DefaultRunTimeDir "$dir"
-LoadModule mpm_prefork_module /usr/lib/apache2/modules/mod_mpm_prefork.so
-LoadModule tokenproxy_module "$so"
+    my $started = time;
+    my ($status, $log) = start_refused('nocache', <<'CONF');
 <Location /api/>
     TokenProxy On
     TokenProxyRefreshURL http://127.0.0.1:9/token
 </Location>
 CONF
-    close $fh;
-    my $started = time;
-    my $o = `timeout 30 "$httpd" -f "$conf" -DFOREGROUND 2>&1`;
-    my $status = $? >> 8;
     ok t_cmp($status != 0 && $status != 124, 1, 'httpd refuses to start');
     ok t_cmp(time - $started < 30, 1, 'at once');
-    open my $lf, '<', "$dir/nocache_error_log";
-    my $log = join '', <$lf>;
-    ok t_cmp($log . $o, qr/refreshing tokens needs the shared refresh state: load mod_socache_shmcb/,
+    ok t_cmp($log, qr/refreshing tokens needs the shared refresh state: load mod_socache_shmcb/,
              'and says what to load');
-    my $notices = () = ($log . $o) =~ /token cookies are not sealed: no TokenProxyCookieKey is set/g;
+    my $notices = () = $log =~ /token cookies are not sealed: no TokenProxyCookieKey is set/g;
     ok t_cmp($notices, 1, 'without a cookie key, the startup log says so once');
-    unlink "$dir/nocache.pid";
 }
 
 # __Host- and __Secure- cookies, key files, CSRF directives
@@ -173,20 +184,7 @@ for my $case (
 # a __Host- name set in one section, contradicted in a nested one: found
 # at startup
 {
-    my $probe = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0);
-    my $port = $probe->sockport;
-    close $probe;
-    my $conf = "$dir/hostp.conf";
-    open my $fh, '>', $conf or die;
-    print $fh <<"CONF";
-ServerRoot "$dir"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-ErrorLog "$dir/hostp_error_log"
-PidFile "$dir/hostp.pid"
-DefaultRunTimeDir "$dir"
-LoadModule mpm_prefork_module /usr/lib/apache2/modules/mod_mpm_prefork.so
-LoadModule tokenproxy_module "$so"
+    my ($status, $log) = start_refused('hostp', <<'CONF');
 <Location /app/>
     TokenProxyAccessCookie __Host-at
 </Location>
@@ -194,13 +192,7 @@ LoadModule tokenproxy_module "$so"
     TokenProxyCookieSecure Off
 </Location>
 CONF
-    close $fh;
-    my $o = `timeout 30 "$httpd" -f "$conf" -DFOREGROUND 2>&1`;
-    my $status = $? >> 8;
-    open my $lf, '<', "$dir/hostp_error_log";
-    my $log = join '', <$lf>;
     ok t_cmp($status != 0 && $status != 124, 1, 'a contradiction across sections stops httpd');
-    ok t_cmp($log . $o, qr/<Location \/app\/legacy\/>: the cookie '__Host-at' needs Secure, but this section says TokenProxyCookieSecure Off/,
+    ok t_cmp($log, qr/<Location \/app\/legacy\/>: the cookie '__Host-at' needs Secure, but this section says TokenProxyCookieSecure Off/,
              'naming the section');
-    unlink "$dir/hostp.pid";
 }
