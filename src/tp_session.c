@@ -228,6 +228,14 @@ static int own_cookie(const char *v, const char *name)
     return v[n] == '.' && apr_isdigit(v[n + 1]);
 }
 
+/* Is table entry e one of this module's Set-Cookie headers? */
+static int own_entry(const apr_table_entry_t *e, const char *access,
+                     const char *refresh)
+{
+    return e->key && !strcasecmp(e->key, "Set-Cookie")
+           && (own_cookie(e->val, access) || own_cookie(e->val, refresh));
+}
+
 /* Remove the Set-Cookie headers this module put on the response. */
 static void drop_own_cookies(request_rec *r, const tp_dir_conf *dc)
 {
@@ -239,21 +247,14 @@ static void drop_own_cookies(request_rec *r, const tp_dir_conf *dc)
     int i, own = 0;
 
     for (i = 0; i < arr->nelts; i++) {
-        if (e[i].key && !strcasecmp(e[i].key, "Set-Cookie")
-            && (own_cookie(e[i].val, a) || own_cookie(e[i].val, f))) {
-            own++;
-        }
+        own += own_entry(&e[i], a, f);
     }
     if (!own) {
         return;
     }
     keep = apr_table_make(r->pool, arr->nelts);
     for (i = 0; i < arr->nelts; i++) {
-        if (e[i].key && !strcasecmp(e[i].key, "Set-Cookie")
-            && (own_cookie(e[i].val, a) || own_cookie(e[i].val, f))) {
-            continue;
-        }
-        if (e[i].key) {
+        if (e[i].key && !own_entry(&e[i], a, f)) {
             apr_table_addn(keep, e[i].key, e[i].val);
         }
     }
@@ -301,6 +302,15 @@ static void clear_chunks(request_rec *r, const char *name, int from, int to,
                                           apr_psprintf(r->pool, "%s.%d",
                                                        name, k), attrs));
     }
+}
+
+/* Clear one token cookie and the chunks name.1 .. name.max_chunk. */
+static void clear_one(request_rec *r, const char *name, int max_chunk,
+                      const tp_cookie_attrs *attrs)
+{
+    apr_table_addn(r->err_headers_out, "Set-Cookie",
+                   tp_setcookie_clear(r->pool, name, attrs));
+    clear_chunks(r, name, 1, max_chunk, attrs);
 }
 
 /* Set one token cookie: sealed when keys are set, in chunks when large,
@@ -378,14 +388,8 @@ void tp_session_clear_cookies(request_rec *r, const tp_dir_conf *dc)
 
     tp_conf_cookie_attrs(dc, &attrs);
     drop_own_cookies(r, dc);
-    apr_table_addn(r->err_headers_out, "Set-Cookie",
-                   tp_setcookie_clear(r->pool, tp_conf_access_cookie(dc),
-                                      &attrs));
-    clear_chunks(r, tp_conf_access_cookie(dc), 1, rq->max_chunk[0], &attrs);
-    apr_table_addn(r->err_headers_out, "Set-Cookie",
-                   tp_setcookie_clear(r->pool, tp_conf_refresh_cookie(dc),
-                                      &attrs));
-    clear_chunks(r, tp_conf_refresh_cookie(dc), 1, rq->max_chunk[1], &attrs);
+    clear_one(r, tp_conf_access_cookie(dc), rq->max_chunk[0], &attrs);
+    clear_one(r, tp_conf_refresh_cookie(dc), rq->max_chunk[1], &attrs);
     no_store(r);
 }
 
@@ -400,12 +404,10 @@ void tp_session_clear_unopened(request_rec *r, const tp_dir_conf *dc)
     }
     tp_conf_cookie_attrs(dc, &attrs);
     for (i = 0; i < 2; i++) {
-        const char *name = i ? tp_conf_refresh_cookie(dc)
-                             : tp_conf_access_cookie(dc);
         if (rq->unopened & (1 << i)) {
-            apr_table_addn(r->err_headers_out, "Set-Cookie",
-                           tp_setcookie_clear(r->pool, name, &attrs));
-            clear_chunks(r, name, 1, rq->max_chunk[i], &attrs);
+            clear_one(r, i ? tp_conf_refresh_cookie(dc)
+                           : tp_conf_access_cookie(dc),
+                      rq->max_chunk[i], &attrs);
         }
     }
     rq->unopened = 0;
