@@ -13,36 +13,10 @@ my $httpd = $vars->{httpd};
 my $so = "$vars->{top_dir}/.libs/mod_tokenproxy.so";
 my $dir = tempdir(CLEANUP => 1);
 
-# (exit status, output) of "httpd -t" on a configuration with $body
-sub syntax_check {
-    my $body = shift;
-    my $conf = "$dir/httpd.conf";
-    open my $fh, '>', $conf or die "$conf: $!";
-    print $fh <<"CONF";
-ServerRoot "$dir"
-ServerName 127.0.0.1
-Listen 127.0.0.1:9
-ErrorLog "$dir/error_log"
-PidFile "$dir/httpd.pid"
-DefaultRunTimeDir "$dir"
-LoadModule mpm_prefork_module /usr/lib/apache2/modules/mod_mpm_prefork.so
-LoadModule tokenproxy_module "$so"
-$body
-CONF
-    close $fh;
-    my $out = `"$httpd" -t -f "$conf" 2>&1`;
-    return ($? >> 8, $out);
-}
-
-# (exit status, error log + output) of starting httpd for real on a
-# configuration whose post_config must refuse it; bounded: 30 s
-sub start_refused {
-    my ($name, $body) = @_;
-    require IO::Socket::INET;
-    my $probe = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-                                      LocalPort => 0);
-    my $port = $probe->sockport;
-    close $probe;
+# Write $dir/NAME.conf: a minimal server on 127.0.0.1:PORT with the module
+# and $body; returns its path.
+sub write_conf {
+    my ($name, $port, $body) = @_;
     my $conf = "$dir/$name.conf";
     open my $fh, '>', $conf or die "$conf: $!";
     print $fh <<"CONF";
@@ -57,6 +31,26 @@ LoadModule tokenproxy_module "$so"
 $body
 CONF
     close $fh;
+    return $conf;
+}
+
+# (exit status, output) of "httpd -t" on a configuration with $body
+sub syntax_check {
+    my $conf = write_conf('httpd', 9, shift);
+    my $out = `"$httpd" -t -f "$conf" 2>&1`;
+    return ($? >> 8, $out);
+}
+
+# (exit status, error log + output) of starting httpd for real on a
+# configuration whose post_config must refuse it; bounded: 30 s
+sub start_refused {
+    my ($name, $body) = @_;
+    require IO::Socket::INET;
+    my $probe = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
+                                      LocalPort => 0);
+    my $port = $probe->sockport;
+    close $probe;
+    my $conf = write_conf($name, $port, $body);
     my $o = `timeout 30 "$httpd" -f "$conf" -DFOREGROUND 2>&1`;
     my $status = $? >> 8;
     open my $lf, '<', "$dir/${name}_error_log";
