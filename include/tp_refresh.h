@@ -69,6 +69,10 @@ void tp_refresh_classify(apr_pool_t *p, const tp_refresh_cfg *c,
                          const char *content_type, const char *body,
                          apr_size_t len, tp_refresh_res *out);
 
+/* Is this Content-Type application/json or application/...+json (with
+ * parameters such as charset allowed)? */
+int tp_is_json_type(const char *content_type);
+
 /* application/x-www-form-urlencoded escaping (RFC 6749 appendix B). */
 const char *tp_form_escape(apr_pool_t *p, const char *s);
 

@@ -20,6 +20,7 @@
 #include "tp_answer.h"
 #include "tp_capture.h"
 #include "tp_config.h"
+#include "tp_refresh.h"
 #include "tp_session.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
@@ -31,13 +32,6 @@ typedef struct capture_ctx {
     apr_bucket_brigade *held;
     apr_off_t len;
 } capture_ctx;
-
-static int is_json(const char *ct)
-{
-    return ct && (!strncasecmp(ct, "application/json", 16)
-                  || (!strncasecmp(ct, "application/", 12)
-                      && strstr(ct, "+json")));
-}
 
 static apr_status_t refuse(ap_filter_t *f, apr_bucket_brigade *bb,
                            const char *why)
@@ -72,7 +66,7 @@ static apr_status_t capture_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     if (!ctx) {
         enc = apr_table_get(r->headers_out, "Content-Encoding");
         if (r->status < 200 || r->status > 299 || r->header_only
-            || !is_json(r->content_type)
+            || !tp_is_json_type(r->content_type)
             || (enc && strcasecmp(enc, "identity"))) {
             ap_remove_output_filter(f);
             return ap_pass_brigade(f->next, bb);

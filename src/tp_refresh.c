@@ -105,7 +105,7 @@ void tp_revoke_build(apr_pool_t *p, const tp_refresh_cfg *c, const char *rt,
                  out);
 }
 
-static int is_json_type(const char *ct)
+int tp_is_json_type(const char *ct)
 {
     const char *semi;
     apr_size_t n;
@@ -149,7 +149,7 @@ void tp_refresh_classify(apr_pool_t *p, const tp_refresh_cfg *c,
         out->why = apr_psprintf(p, "the endpoint answered HTTP %d", status);
         return;
     }
-    if (!is_json_type(content_type)) {
+    if (!tp_is_json_type(content_type)) {
         out->why = "the answer is not application/json";
         return;
     }
