@@ -50,21 +50,31 @@ sub up_header {
 
 # Raw bytes to the test server; returns (status, body-as-hash-or-undef,
 # raw response).  Bounded: 30 s at most.
-sub raw_request {
-    my ($bytes) = @_;
+# Send bytes to the test server and read until it closes, at most
+# $seconds in all; undef when it cannot be reached.
+sub exchange {
+    my ($bytes, $seconds) = @_;
     my $cfg = Apache::Test::config();
+    my $deadline = Time::HiRes::time() + $seconds;
     my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
                                      PeerPort => $cfg->{vars}{port},
                                      Timeout => 10)
-        or die "connect: $!";
+        or return undef;
     print $sock $bytes;
-    my ($raw, $sel, $deadline) = ('', IO::Select->new($sock), time + 30);
-    while (time < $deadline && $sel->can_read(30)) {
+    my ($raw, $sel) = ('', IO::Select->new($sock));
+    while (Time::HiRes::time() < $deadline && $sel->can_read(30)) {
         my $n = sysread($sock, my $buf, 65536);
         last unless $n;
         $raw .= $buf;
     }
     close $sock;
+    return $raw;
+}
+
+sub raw_request {
+    my ($bytes) = @_;
+    my $raw = exchange($bytes, 30);
+    die "connect: $!" unless defined $raw;
     my ($status) = $raw =~ m{^HTTP/1\.\d (\d{3})};
     my (undef, $body) = split /\r\n\r\n/, $raw, 2;
     my $j = eval { $json->decode($body // '') };
@@ -184,23 +194,11 @@ sub parallel {
 # (cookie values from Set-Cookie, '-' when not set).  Bounded: 60 s.
 sub quick_get {
     my ($path, $cookie, @extra) = @_;
-    my $cfg = Apache::Test::config();
     my $t0 = Time::HiRes::time();
-    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-                                     PeerPort => $cfg->{vars}{port},
-                                     Timeout => 10)
-        or return "0 0 - -";
-    print $sock "GET $path HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-        . ($cookie ? "Cookie: $cookie\r\n" : '')
-        . join('', map { "$_\r\n" } @extra) . "\r\n";
-    my ($raw, $sel) = ('', IO::Select->new($sock));
-    my $deadline = $t0 + 60;
-    while (Time::HiRes::time() < $deadline && $sel->can_read(30)) {
-        my $n = sysread($sock, my $buf, 65536);
-        last unless $n;
-        $raw .= $buf;
-    }
-    close $sock;
+    my $raw = exchange("GET $path HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                       . ($cookie ? "Cookie: $cookie\r\n" : '')
+                       . join('', map { "$_\r\n" } @extra) . "\r\n", 60);
+    return "0 0 - -" unless defined $raw;
     my ($status) = $raw =~ m{^HTTP/1\.\d (\d{3})};
     my ($at) = $raw =~ /^Set-Cookie: accessToken=([^;]*)/mi;
     my ($rt) = $raw =~ /^Set-Cookie: refreshToken=([^;]*)/mi;
