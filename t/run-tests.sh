@@ -26,9 +26,11 @@ mpms=("$@")
 
 passed=0
 failed=0
+recap=()   # what failed, repeated just above the last line
 record() {  # passed failed what
     passed=$((passed + $1)); failed=$((failed + $2))
     echo "== $3: $1 passed, $2 failed"
+    [ "$2" -eq 0 ] || recap+=("$3: $2 failed")
 }
 
 # 1. unit tests of the request-free sources
@@ -111,6 +113,10 @@ run_suite() {  # mpm httpd label
     total=${total:-0}
     if [ "$rc" -ne 0 ] || ! grep -q '^Result: PASS' "$log"; then
         [ "$bad" -gt 0 ] || bad=1
+        # the failing tests' names and diagnostics, for the recap
+        while IFS= read -r l; do recap+=("  $mpm: $l"); done < <(
+            grep -E '^(t/[0-9a-z_]+\.t|not ok|#   |#  +(got|expected)|Failed tests?:|  Failed test)' \
+                "$log" | grep -vE '\.\. ok$' | head -40)
         echo "---- last lines of the $mpm error_log ----"
         tail -n 40 "$work/t/logs/error_log" 2>/dev/null | cut -c1-300
         mkdir -p "$top/t/logs" && cp "$work/t/logs/error_log" "$top/t/logs/error_log.$mpm" 2>/dev/null
@@ -165,5 +171,9 @@ if [ -x demo/run.sh ]; then
     fi
 fi
 
+if [ ${#recap[@]} -gt 0 ]; then
+    echo "---- what failed ----"
+    printf '%s\n' "${recap[@]}"
+fi
 echo "suite: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
