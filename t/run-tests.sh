@@ -106,7 +106,9 @@ run_suite() {  # mpm httpd label
         -httpd "$httpd" -httpd_conf "$work/t/conf/base-$mpm.conf" \
         -verbose=0 </dev/null) >"$log" 2>&1
     rc=$?
-    grep -vE '^(\[warning\]|ulimit)' "$log" | grep -v 'Could not open configuration file /etc/apache2' || true
+    # the harness's lines; httpd's start-up log lines stay in $log
+    grep -vE '^(\[warning\]|ulimit|\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]{2} [0-9:.]+ [0-9]{4}\] )' "$log" |
+        grep -v 'Could not open configuration file /etc/apache2' || true
     total=$(sed -nE 's/^Files=[0-9]+, Tests=([0-9]+),.*/\1/p' "$log" | tail -1)
     bad=$(sed -nE 's/.*Tests: [0-9]+ Failed: ([0-9]+)\).*/\1/p' "$log" |
           awk '{s += $1} END {print s + 0}')
