@@ -97,13 +97,16 @@ if [ "$(id -u)" -eq 0 ]; then
     runas=(runuser -u nobody --)
 fi
 
+# "-port select": another server on Apache::Test's default port 8529 (a
+# developer's test httpd, another checkout's suite) moves ours up, instead
+# of our tests talking to it or failing to start.
 run_suite() {  # mpm httpd label
     local mpm=$1 httpd=$2 label=$3 log total bad rc crashes reports
     log="$work/t/TEST-$mpm.log"
     (cd "$work" && "${runas[@]}" t/TEST -clean >/dev/null 2>&1
      rm -f "$work"/t/logs/asan.* "$work"/t/logs/ubsan.*
      cd "$work" && timeout 900 "${runas[@]}" t/TEST -apxs "$(command -v apxs)" \
-        -httpd "$httpd" -httpd_conf "$work/t/conf/base-$mpm.conf" \
+        -httpd "$httpd" -httpd_conf "$work/t/conf/base-$mpm.conf" -port select \
         -verbose=0 </dev/null) >"$log" 2>&1
     rc=$?
     # the harness's lines; httpd's start-up log lines stay in $log
