@@ -120,7 +120,7 @@ run_suite() {  # mpm httpd label
         [ "$bad" -gt 0 ] || bad=1
         # the failing tests' names and diagnostics, for the recap
         while IFS= read -r l; do recap+=("  $mpm: $l"); done < <(
-            grep -E '^(t/[0-9a-z_]+\.t|not ok|#   |#  +(got|expected)|Failed tests?:|  Failed test)' \
+            grep -E '^(t/[0-9a-z_]+\.t|not ok|# Failed test|#   |#  +(got|expected)|  Failed tests?:)' \
                 "$log" | grep -vE '\.\. ok$' | head -40)
         echo "---- last lines of the $mpm error_log ----"
         tail -n 40 "$work/t/logs/error_log" 2>/dev/null | cut -c1-300
