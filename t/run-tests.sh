@@ -97,12 +97,12 @@ if [ "$(id -u)" -eq 0 ]; then
     runas=(runuser -u nobody --)
 fi
 
-# "-port select": another server on Apache::Test's default port 8529 (a
-# developer's test httpd, another checkout's suite) moves ours up, instead
-# of our tests talking to it or failing to start.
 run_suite() {  # mpm httpd label
     local mpm=$1 httpd=$2 label=$3 log total bad rc crashes reports
     log="$work/t/TEST-$mpm.log"
+    # "-port select": another server on Apache::Test's default port 8529
+    # (a developer's test httpd, another checkout's suite) moves ours up,
+    # instead of our tests talking to it or failing to start
     (cd "$work" && "${runas[@]}" t/TEST -clean >/dev/null 2>&1
      rm -f "$work"/t/logs/asan.* "$work"/t/logs/ubsan.*
      cd "$work" && timeout 900 "${runas[@]}" t/TEST -apxs "$(command -v apxs)" \
@@ -119,7 +119,7 @@ run_suite() {  # mpm httpd label
     if [ "$rc" -ne 0 ] || ! grep -q '^Result: PASS' "$log"; then
         [ "$bad" -gt 0 ] || bad=1
         # the failing tests' names and diagnostics, for the recap
-        while IFS= read -r l; do recap+=("  $mpm: $l"); done < <(
+        while IFS= read -r l; do recap+=("  $label: $l"); done < <(
             grep -E '^(t/[0-9a-z_]+\.t|not ok|# Failed test|#   |#  +(got|expected)|  Failed tests?:)' \
                 "$log" | grep -vE '\.\. ok$' | head -40)
         echo "---- last lines of the $mpm error_log ----"
