@@ -51,6 +51,10 @@ int tp_cookie_take(apr_pool_t *p, const char *header,
  * chunks joined; NULL when absent or when a chunk is missing. */
 const char *tp_cookie_joined(apr_pool_t *p, const tp_cookie_match *m);
 
+/* What of a match arrived: bit 0 for the cookie itself (usable or not),
+ * bit K for its chunk cookie K. */
+unsigned int tp_cookie_sent(const tp_cookie_match *m);
+
 /* Split value into parts of at most TP_CHUNK_MAX bytes: returns how many
  * (1: it fits as it is), or 0 when it needs more than TP_MAX_CHUNKS. */
 int tp_cookie_split(apr_pool_t *p, const char *value,

@@ -1,13 +1,18 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
 /*
- * tp_csrf: the CSRF decision for a request that carries a token cookie
- * (TokenProxyCSRF).  An unsafe method (anything but GET, HEAD, OPTIONS) is
- * refused when Sec-Fetch-Site says cross-site, when an Origin header names
- * neither the request's own origin nor a trusted one, or when the
- * configured custom header is missing.  SameSite alone does not stop a
- * sibling subdomain; the Origin check does.  Works on header values; no
- * request structures.
+ * tp_csrf: the CSRF decision for an unsafe request (anything but GET, HEAD
+ * and OPTIONS) to a TokenProxy location or endpoint (TokenProxyCSRF), in
+ * this order:
+ *   1. an Origin header that is "null" or does not parse as an origin is
+ *      refused; one that is this site's own origin or a
+ *      TokenProxyTrustedOrigin passes, whatever Sec-Fetch-Site says (a
+ *      page cannot forge Origin); any other origin is refused;
+ *   2. with no Origin, Sec-Fetch-Site: cross-site is refused;
+ *   3. the configured custom header (TokenProxyCSRFHeader) must be there,
+ *      for trusted origins too.
+ * SameSite alone does not stop a sibling subdomain; the Origin check does.
+ * Works on header values; no request structures.
  */
 #ifndef TP_CSRF_H
 #define TP_CSRF_H

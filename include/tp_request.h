@@ -21,7 +21,9 @@ typedef struct tp_req {
     int had_token_cookie;      /* any token cookie at all was sent */
     const char *cookie_out;    /* the Cookie header for upstream, or NULL */
     int removed;               /* token cookie pieces taken out */
-    int max_chunk[2];          /* highest chunk sent: access, refresh */
+    unsigned int sent[2];      /* what arrived of the access and refresh
+                                * cookies: bit 0 the cookie itself, bit K
+                                * its chunk K; only these are ever cleared */
     int unopened;              /* cookies that did not open (1: access,
                                 * 2: refresh), to be cleared */
     const char *max_forwards;  /* the client's Max-Forwards, or NULL */

@@ -37,15 +37,17 @@ void tp_session_revoke(request_rec *r, const tp_dir_conf *dc, tp_req *rq);
 void tp_session_set_cookies(request_rec *r, const tp_dir_conf *dc,
                             const tp_tokens *tokens, const char *old_refresh);
 
-/* Clear both token cookies (replacing any this module set before). */
+/* Clear what arrived of both token cookies (replacing any this module set
+ * before); a cookie the request did not carry is left alone. */
 void tp_session_clear_cookies(request_rec *r, const tp_dir_conf *dc);
 
 /* Clear the cookies that did not open (rq->unopened), unless this
  * response sets new ones. */
 void tp_session_clear_unopened(request_rec *r, const tp_dir_conf *dc);
 
-/* TokenProxyCSRF: NULL when the request may go on, else why not.  Only
- * for requests that carry a token cookie. */
+/* TokenProxyCSRF: NULL when the request may go on, else why not.  For
+ * every request, with or without token cookies: a refused request must
+ * neither reach the upstream nor be answered with a login redirect. */
 const char *tp_session_csrf(request_rec *r, const tp_dir_conf *dc);
 
 /* 403 JSON for a refused cross-site request. */

@@ -286,6 +286,19 @@ const char *tp_cookie_joined(apr_pool_t *p, const tp_cookie_match *m)
     return out;
 }
 
+unsigned int tp_cookie_sent(const tp_cookie_match *m)
+{
+    unsigned int sent = m->count > 0 ? 1u : 0u;
+    int k;
+
+    for (k = 1; k <= TP_MAX_CHUNKS; k++) {
+        if (m->chunk[k]) {
+            sent |= 1u << k;
+        }
+    }
+    return sent;
+}
+
 int tp_cookie_split(apr_pool_t *p, const char *value,
                     const char *parts[TP_MAX_CHUNKS])
 {

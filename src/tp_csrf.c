@@ -12,6 +12,39 @@
 
 #include "tp_csrf.h"
 
+/* host[:port]: a reg-name of letters, digits, '-' and '.', or an IPv6
+ * literal in brackets; the port, when there, 1 to 5 digits. */
+static int host_port_valid(const char *s)
+{
+    const char *p = s;
+    int digits = 0;
+
+    if (*p == '[') {
+        for (p++; apr_isxdigit(*p) || *p == ':' || *p == '.'; p++) {
+        }
+        if (*p != ']' || p == s + 1) {
+            return 0;
+        }
+        p++;
+    }
+    else {
+        for (; apr_isalnum(*p) || *p == '-' || *p == '.'; p++) {
+        }
+        if (p == s) {
+            return 0;
+        }
+    }
+    if (*p == ':') {
+        for (p++; apr_isdigit(*p); p++) {
+            digits++;
+        }
+        if (digits < 1 || digits > 5) {
+            return 0;
+        }
+    }
+    return *p == '\0';
+}
+
 const char *tp_origin_normalize(apr_pool_t *p, const char *origin)
 {
     const char *sep, *host, *port;
@@ -32,7 +65,7 @@ const char *tp_origin_normalize(apr_pool_t *p, const char *origin)
         return NULL;
     }
     host = sep + 3;
-    if (!*host || strpbrk(host, "/?#@ \t")) {
+    if (!host_port_valid(host)) {
         return NULL;        /* an origin has no path, query or user */
     }
     out = apr_pstrcat(p, https ? "https://" : "http://", host, NULL);
@@ -48,40 +81,55 @@ const char *tp_origin_normalize(apr_pool_t *p, const char *origin)
     return out;
 }
 
+/* Is origin (normalized) one of the trusted ones? */
+static int trusted(const apr_array_header_t *list, const char *origin)
+{
+    int i;
+
+    for (i = 0; list && i < list->nelts; i++) {
+        if (!strcmp(origin, APR_ARRAY_IDX(list, i, const char *))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The rules, in this order:
+ *   1. GET, HEAD and OPTIONS pass;
+ *   2. with an Origin header: "null", or anything that is not an origin,
+ *      is refused; this site's own origin or a trusted one passes the
+ *      origin part whatever Sec-Fetch-Site says (a page cannot forge
+ *      Origin); any other origin is refused;
+ *   3. without one: Sec-Fetch-Site: cross-site is refused;
+ *   4. the TokenProxyCSRFHeader, when configured, must be there.
+ */
 const char *tp_csrf_check(apr_pool_t *p, const tp_csrf_in *in)
 {
     const char *origin, *own;
-    int i;
 
     if (!in->method || !strcmp(in->method, "GET")
         || !strcmp(in->method, "HEAD") || !strcmp(in->method, "OPTIONS")) {
         return NULL;
     }
-    if (in->sec_fetch_site && !strcasecmp(in->sec_fetch_site, "cross-site")) {
-        return "Sec-Fetch-Site: cross-site";
-    }
     if (in->origin) {
-        origin = tp_origin_normalize(p, in->origin);
+        if (!(origin = tp_origin_normalize(p, in->origin))) {
+            return apr_psprintf(p, "Origin %.100s is not an origin (an "
+                                "opaque origin such as null is never "
+                                "trusted)", in->origin);
+        }
         own = in->host ? tp_origin_normalize(p, apr_pstrcat(p, in->scheme,
                                                             "://", in->host,
                                                             NULL))
                        : NULL;
-        if (!origin || !own || strcmp(origin, own)) {
-            int trusted = 0;
-            for (i = 0; origin && in->trusted && i < in->trusted->nelts;
-                 i++) {
-                const char *t = APR_ARRAY_IDX(in->trusted, i, const char *);
-                if (!strcmp(origin, t)) {
-                    trusted = 1;
-                    break;
-                }
-            }
-            if (!trusted) {
-                return apr_psprintf(p, "Origin %s is neither this site nor "
-                                    "a TokenProxyTrustedOrigin",
-                                    origin ? origin : "(not an origin)");
-            }
+        if ((!own || strcmp(origin, own)) && !trusted(in->trusted, origin)) {
+            return apr_psprintf(p, "Origin %s is neither this site nor a "
+                                "TokenProxyTrustedOrigin", origin);
         }
+    }
+    else if (in->sec_fetch_site
+             && !strcasecmp(in->sec_fetch_site, "cross-site")) {
+        return "Sec-Fetch-Site: cross-site without an Origin";
     }
     if (in->required_header && !in->has_required_header) {
         return apr_psprintf(p, "no %s header", in->required_header);

@@ -148,6 +148,11 @@ int tp_flow_handler(request_rec *r)
     }
     dc = ap_get_module_config(r->per_dir_config, &tokenproxy_module);
     if (!tp_conf_enabled(dc)) {
+        /* a login whose answer becomes cookies: a cross-site login POST
+         * would put another account's session into the user's browser */
+        if (tp_conf_capture(dc) && (why = tp_session_csrf(r, dc)) != NULL) {
+            return tp_session_forbidden(r, why);
+        }
         return DECLINED;
     }
     rq = tp_req_get(r, dc);

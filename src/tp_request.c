@@ -97,8 +97,8 @@ tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc)
     rq->removed = tp_cookie_take(r->pool, cookie, names, 2, found,
                                  &rq->cookie_out);
     rq->had_token_cookie = rq->removed > 0;
-    rq->max_chunk[0] = found[0].max_chunk;
-    rq->max_chunk[1] = found[1].max_chunk;
+    rq->sent[0] = tp_cookie_sent(&found[0]);
+    rq->sent[1] = tp_cookie_sent(&found[1]);
     rq->access = usable(r, dc, rq, 1, names[0], &found[0]);
     rq->refresh = usable(r, dc, rq, 2, names[1], &found[1]);
     return rq;

@@ -290,34 +290,43 @@ void tp_session_register(void)
                               AP_FTYPE_CONTENT_SET);
 }
 
-/* Clear the chunk cookies name.from .. name.to. */
-static void clear_chunks(request_rec *r, const char *name, int from, int to,
-                         const tp_cookie_attrs *attrs)
+/* Clear the chunk cookies name.K, K >= from, that arrived (bit K of
+ * sent). */
+static void clear_chunks(request_rec *r, const char *name, int from,
+                         unsigned int sent, const tp_cookie_attrs *attrs)
 {
     int k;
 
-    for (k = from; k <= to; k++) {
-        apr_table_addn(r->err_headers_out, "Set-Cookie",
-                       tp_setcookie_clear(r->pool,
-                                          apr_psprintf(r->pool, "%s.%d",
-                                                       name, k), attrs));
+    for (k = from; k <= TP_MAX_CHUNKS; k++) {
+        if (sent & (1u << k)) {
+            apr_table_addn(r->err_headers_out, "Set-Cookie",
+                           tp_setcookie_clear(r->pool,
+                                              apr_psprintf(r->pool, "%s.%d",
+                                                           name, k),
+                                              attrs));
+        }
     }
 }
 
-/* Clear one token cookie and the chunks name.1 .. name.max_chunk. */
-static void clear_one(request_rec *r, const char *name, int max_chunk,
+/* Clear what arrived of one token cookie: the cookie itself (bit 0 of
+ * sent) and its chunks.  A cookie the request did not carry is never
+ * cleared: a cross-site navigation carries no SameSite=Strict cookies,
+ * yet the browser applies the Set-Cookie headers of its answer. */
+static void clear_one(request_rec *r, const char *name, unsigned int sent,
                       const tp_cookie_attrs *attrs)
 {
-    apr_table_addn(r->err_headers_out, "Set-Cookie",
-                   tp_setcookie_clear(r->pool, name, attrs));
-    clear_chunks(r, name, 1, max_chunk, attrs);
+    if (sent & 1u) {
+        apr_table_addn(r->err_headers_out, "Set-Cookie",
+                       tp_setcookie_clear(r->pool, name, attrs));
+    }
+    clear_chunks(r, name, 1, sent, attrs);
 }
 
 /* Set one token cookie: sealed when keys are set, in chunks when large,
  * with the chunks the client has and no longer needs cleared.  0 when it
  * cannot be set. */
 static int set_one(request_rec *r, const tp_dir_conf *dc, const char *name,
-                   const char *value, apr_int64_t age, int had_chunks,
+                   const char *value, apr_int64_t age, unsigned int sent,
                    const tp_cookie_attrs *attrs)
 {
     const char *parts[TP_MAX_CHUNKS];
@@ -340,7 +349,7 @@ static int set_one(request_rec *r, const tp_dir_conf *dc, const char *name,
     if (n == 1) {
         apr_table_addn(r->err_headers_out, "Set-Cookie",
                        tp_setcookie(r->pool, name, value, age, attrs));
-        clear_chunks(r, name, 1, had_chunks, attrs);
+        clear_chunks(r, name, 1, sent, attrs);
         return 1;
     }
     apr_table_addn(r->err_headers_out, "Set-Cookie",
@@ -352,7 +361,7 @@ static int set_one(request_rec *r, const tp_dir_conf *dc, const char *name,
                                     apr_psprintf(r->pool, "%s.%d", name, k),
                                     parts[k - 1], age, attrs));
     }
-    clear_chunks(r, name, n + 1, had_chunks, attrs);
+    clear_chunks(r, name, n + 1, sent, attrs);
     return 1;
 }
 
@@ -373,10 +382,10 @@ void tp_session_set_cookies(request_rec *r, const tp_dir_conf *dc,
     tp_conf_cookie_attrs(dc, &attrs);
     drop_own_cookies(r, dc);
     set_one(r, dc, tp_conf_access_cookie(dc), tokens->access, age,
-            rq->max_chunk[0], &attrs);
+            rq->sent[0], &attrs);
     if (rt) {
         set_one(r, dc, tp_conf_refresh_cookie(dc), rt,
-                tp_conf_refresh_max_age(dc), rq->max_chunk[1], &attrs);
+                tp_conf_refresh_max_age(dc), rq->sent[1], &attrs);
     }
     no_store(r);
 }
@@ -388,8 +397,8 @@ void tp_session_clear_cookies(request_rec *r, const tp_dir_conf *dc)
 
     tp_conf_cookie_attrs(dc, &attrs);
     drop_own_cookies(r, dc);
-    clear_one(r, tp_conf_access_cookie(dc), rq->max_chunk[0], &attrs);
-    clear_one(r, tp_conf_refresh_cookie(dc), rq->max_chunk[1], &attrs);
+    clear_one(r, tp_conf_access_cookie(dc), rq->sent[0], &attrs);
+    clear_one(r, tp_conf_refresh_cookie(dc), rq->sent[1], &attrs);
     no_store(r);
 }
 
@@ -407,7 +416,7 @@ void tp_session_clear_unopened(request_rec *r, const tp_dir_conf *dc)
         if (rq->unopened & (1 << i)) {
             clear_one(r, i ? tp_conf_refresh_cookie(dc)
                            : tp_conf_access_cookie(dc),
-                      rq->max_chunk[i], &attrs);
+                      rq->sent[i], &attrs);
         }
     }
     rq->unopened = 0;
@@ -430,9 +439,8 @@ const char *tp_session_csrf(request_rec *r, const tp_dir_conf *dc)
 {
     tp_csrf_in in;
     const char *want = dc->csrf_header;
-    tp_req *rq = tp_req_get(r, dc);
 
-    if (!tp_conf_csrf(dc) || !rq->had_token_cookie) {
+    if (!tp_conf_csrf(dc)) {
         return NULL;
     }
     memset(&in, 0, sizeof(in));

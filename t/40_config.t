@@ -6,7 +6,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
 
-plan tests => 53;
+plan tests => 57;
 
 my $vars = Apache::Test::config()->{vars};
 my $httpd = $vars->{httpd};
@@ -169,6 +169,11 @@ for my $case (
      qr/TokenProxyCookieKey: the key file \S+bad.key does not hold 32 bytes as 64 hex digits or base64 \(make one with: openssl rand -hex 32/],
     [qq{TokenProxyTrustedOrigin evil.example},
      qr/TokenProxyTrustedOrigin: 'evil.example' is not an origin/],
+    # an opaque origin is never trusted: listing it is a mistake
+    [qq{TokenProxyTrustedOrigin null},
+     qr/TokenProxyTrustedOrigin: 'null' is not an origin/],
+    [qq{TokenProxyTrustedOrigin https://admin.example/},
+     qr/TokenProxyTrustedOrigin: 'https:\/\/admin.example\/' is not an origin/],
 ) {
     ($rc, $out) = syntax_check("<Location />\n $case->[0]\n</Location>");
     ok t_cmp($rc, 1, "refused: $case->[0]");

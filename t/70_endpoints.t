@@ -8,7 +8,7 @@ use Apache::TestUtil;
 use lib 't/lib';
 use TPTest;
 
-plan tests => 37;
+plan tests => 38;
 
 # --- tokenproxy-refresh
 {
@@ -66,11 +66,13 @@ plan tests => 37;
     $res = req(GET => '/bff/api/after-logout', [Cookie => "refreshToken=$s->{refreshToken}"]);
     ok t_cmp($res->code, 401, 'after logout the refresh token is worthless');
 
-    $res = req(GET => '/bff/auth/logout', ['Sec-Fetch-Mode' => 'navigate']);
+    $res = req(GET => '/bff/auth/logout', ['Sec-Fetch-Mode' => 'navigate',
+                                           Cookie => "refreshToken=$s->{refreshToken}"]);
     ok t_cmp($res->code, 302, 'logout navigation: 302');
     ok t_cmp($res->header('Location'), '/login', 'to the login page');
     $c = set_cookies($res);
     ok t_cmp(cookie_attr($c->{refreshToken}, 'Max-Age'), '0', 'cleared on the redirect too');
+    ok t_cmp(exists $c->{accessToken} ? 1 : 0, 0, 'the access cookie did not arrive: not cleared');
 }
 
 # --- TokenProxyCaptureTokens

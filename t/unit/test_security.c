@@ -145,6 +145,17 @@ START_TEST(chunks_split_and_join)
     tp_cookie_take(unit_pool, header, NAMES, 2, m, &rest);
     ck_assert_ptr_null(tp_cookie_joined(unit_pool, &m[0]));
     ck_assert_ptr_null(rest);
+    /* what arrived, to clear exactly that: the cookie and chunks 1 and 3;
+     * nothing of the other name */
+    ck_assert_uint_eq(tp_cookie_sent(&m[0]), 1u | 2u | 8u);
+    ck_assert_uint_eq(tp_cookie_sent(&m[1]), 0u);
+    tp_cookie_take(unit_pool, "at.2=x; rt=", NAMES, 2, m, &rest);
+    ck_assert_uint_eq(tp_cookie_sent(&m[0]), 4u);   /* a lone chunk */
+    ck_assert_uint_eq(tp_cookie_sent(&m[1]), 1u);   /* empty, but sent */
+    tp_cookie_take(unit_pool, "a=1, at=x", NAMES, 2, m, &rest);
+    ck_assert_uint_eq(tp_cookie_sent(&m[0]), 1u);   /* merged, unusable */
+    tp_cookie_take(unit_pool, "x=1", NAMES, 2, m, &rest);
+    ck_assert_uint_eq(tp_cookie_sent(&m[0]) | tp_cookie_sent(&m[1]), 0u);
     /* stale chunks are seen (to be cleared) even without a marker */
     tp_cookie_take(unit_pool, "at=plain; at.7=old", NAMES, 2, m, &rest);
     ck_assert_str_eq(tp_cookie_joined(unit_pool, &m[0]), "plain");
@@ -179,15 +190,18 @@ START_TEST(chunks_limit)
 }
 END_TEST
 
-static const char *csrf(const char *method, const char *site,
-                        const char *origin, const char *header_name,
-                        int has_header)
+static const char *csrf_with(const char *trusted_extra, const char *method,
+                             const char *site, const char *origin,
+                             const char *header_name, int has_header)
 {
     tp_csrf_in in;
-    apr_array_header_t *trusted = apr_array_make(unit_pool, 1,
+    apr_array_header_t *trusted = apr_array_make(unit_pool, 2,
                                                  sizeof(const char *));
 
     APR_ARRAY_PUSH(trusted, const char *) = "https://admin.example";
+    if (trusted_extra) {
+        APR_ARRAY_PUSH(trusted, const char *) = trusted_extra;
+    }
     memset(&in, 0, sizeof(in));
     in.method = method;
     in.sec_fetch_site = site;
@@ -200,32 +214,97 @@ static const char *csrf(const char *method, const char *site,
     return tp_csrf_check(unit_pool, &in);
 }
 
+static const char *csrf(const char *method, const char *site,
+                        const char *origin, const char *header_name,
+                        int has_header)
+{
+    return csrf_with(NULL, method, site, origin, header_name, has_header);
+}
+
+/* refused, and by the rule whose log text contains `rule` */
+#define REFUSED(rule, call) do {                                         \
+        const char *why_ = (call);                                       \
+        ck_assert_msg(why_ != NULL, "%s: not refused", #call);           \
+        ck_assert_msg(strstr(why_, rule) != NULL, "%s: refused for '%s', " \
+                      "not '%s'", #call, why_, rule);                    \
+    } while (0)
+
+#define NEITHER "is neither this site nor a TokenProxyTrustedOrigin"
+#define OPAQUE "is not an origin"
+#define NO_ORIGIN "Sec-Fetch-Site: cross-site without an Origin"
+
 START_TEST(csrf_decisions)
 {
-    /* safe methods always pass */
+    /* 1. safe methods always pass */
     ck_assert_ptr_null(csrf("GET", "cross-site", "https://evil.example",
                             NULL, 0));
     ck_assert_ptr_null(csrf("HEAD", "cross-site", NULL, NULL, 0));
-    ck_assert_ptr_null(csrf("OPTIONS", "cross-site", NULL, NULL, 0));
-    /* unsafe */
-    ck_assert_ptr_nonnull(csrf("POST", "cross-site", NULL, NULL, 0));
-    ck_assert_ptr_nonnull(csrf("DELETE", NULL, "https://evil.example", NULL,
-                               0));
-    ck_assert_ptr_nonnull(csrf("PUT", "same-site",
-                               "https://sibling.example", NULL, 0));
-    ck_assert_ptr_nonnull(csrf("POST", NULL, "null", NULL, 0));
-    ck_assert_ptr_nonnull(csrf("POST", NULL, "http://app.example", NULL, 0));
+    ck_assert_ptr_null(csrf("OPTIONS", "cross-site", "null", NULL, 0));
+    ck_assert_ptr_null(csrf("GET", NULL, NULL, "X-CSRF", 0));
+
+    /* 2. an Origin: this site passes, whatever Sec-Fetch-Site says */
     ck_assert_ptr_null(csrf("POST", "same-origin", "https://app.example",
                             NULL, 0));
     ck_assert_ptr_null(csrf("POST", NULL, "https://APP.example:443", NULL,
                             0));
+    ck_assert_ptr_null(csrf("POST", "cross-site", "https://app.example",
+                            NULL, 0));
+    /* a trusted origin passes, also from another site (the admin console
+     * on https://admin.example calling https://app.example) */
+    ck_assert_ptr_null(csrf("POST", "cross-site", "https://admin.example",
+                            NULL, 0));
+    ck_assert_ptr_null(csrf("PUT", "same-site", "https://admin.example",
+                            NULL, 0));
     ck_assert_ptr_null(csrf("POST", NULL, "https://admin.example", NULL, 0));
-    ck_assert_ptr_null(csrf("POST", NULL, NULL, NULL, 0));  /* no browser */
+    /* any other origin is refused, whatever Sec-Fetch-Site says */
+    REFUSED(NEITHER, csrf("POST", "cross-site", "https://evil.example", NULL,
+                          0));
+    REFUSED(NEITHER, csrf("DELETE", NULL, "https://evil.example", NULL, 0));
+    REFUSED(NEITHER, csrf("POST", "same-origin", "https://evil.example",
+                          NULL, 0));
+    REFUSED(NEITHER, csrf("PUT", "same-site", "https://sibling.example",
+                          NULL, 0));
+    REFUSED(NEITHER, csrf("POST", NULL, "http://app.example", NULL, 0));
+    REFUSED(NEITHER, csrf("POST", NULL, "https://app.example:8443", NULL,
+                          0));
+    REFUSED(NEITHER, csrf("POST", "cross-site", "https://admin.example.evil",
+                          NULL, 0));
+    /* null and non-origins are never trusted, even if listed */
+    REFUSED(OPAQUE, csrf("POST", NULL, "null", NULL, 0));
+    REFUSED(OPAQUE, csrf("POST", "cross-site", "null", NULL, 0));
+    REFUSED(OPAQUE, csrf_with("null", "POST", "cross-site", "null", NULL,
+                              0));
+    REFUSED(OPAQUE, csrf("POST", "same-origin", "https://app.example/",
+                         NULL, 0));
+    REFUSED(OPAQUE, csrf("POST", NULL, "", NULL, 0));
+    REFUSED(OPAQUE, csrf("POST", NULL, "app.example", NULL, 0));
+    REFUSED(OPAQUE, csrf("POST", NULL, "javascript://app.example", NULL, 0));
+    REFUSED(OPAQUE, csrf("POST", NULL, "https://admin.example, "
+                         "https://evil.example", NULL, 0));
+    REFUSED(OPAQUE, csrf("POST", NULL, "https://app.example:x", NULL, 0));
+
+    /* 3. no Origin: cross-site is refused, anything else passes (an old
+     * browser without Sec-Fetch-*, or no browser at all) */
+    REFUSED(NO_ORIGIN, csrf("POST", "cross-site", NULL, NULL, 0));
+    REFUSED(NO_ORIGIN, csrf("PATCH", "CROSS-SITE", NULL, NULL, 0));
+    ck_assert_ptr_null(csrf("POST", "same-origin", NULL, NULL, 0));
+    ck_assert_ptr_null(csrf("POST", "same-site", NULL, NULL, 0));
     ck_assert_ptr_null(csrf("POST", "none", NULL, NULL, 0));
-    /* the custom header */
-    ck_assert_ptr_nonnull(csrf("POST", NULL, NULL, "X-CSRF", 0));
+    ck_assert_ptr_null(csrf("POST", NULL, NULL, NULL, 0));
+
+    /* 4. the custom header, for this site and trusted origins alike */
+    REFUSED("no X-CSRF header", csrf("POST", NULL, NULL, "X-CSRF", 0));
+    REFUSED("no X-CSRF header", csrf("POST", "cross-site",
+                                     "https://admin.example", "X-CSRF", 0));
+    REFUSED("no X-CSRF header", csrf("POST", "same-origin",
+                                     "https://app.example", "X-CSRF", 0));
     ck_assert_ptr_null(csrf("POST", NULL, NULL, "X-CSRF", 1));
-    ck_assert_ptr_null(csrf("GET", NULL, NULL, "X-CSRF", 0));
+    ck_assert_ptr_null(csrf("POST", "cross-site", "https://admin.example",
+                            "X-CSRF", 1));
+    /* the origin rules come first */
+    REFUSED(NEITHER, csrf("POST", "cross-site", "https://evil.example",
+                          "X-CSRF", 1));
+    REFUSED(NO_ORIGIN, csrf("POST", "cross-site", NULL, "X-CSRF", 1));
 }
 END_TEST
 
@@ -242,6 +321,14 @@ START_TEST(origins)
     ck_assert_ptr_null(tp_origin_normalize(unit_pool, "https://a/path"));
     ck_assert_ptr_null(tp_origin_normalize(unit_pool, "https://u@a"));
     ck_assert_ptr_null(tp_origin_normalize(unit_pool, "https://"));
+    ck_assert_ptr_null(tp_origin_normalize(unit_pool, "https://a:"));
+    ck_assert_ptr_null(tp_origin_normalize(unit_pool, "https://a:123456"));
+    ck_assert_ptr_null(tp_origin_normalize(unit_pool, "https://a b"));
+    ck_assert_ptr_null(tp_origin_normalize(unit_pool, "https://[::1"));
+    ck_assert_ptr_null(tp_origin_normalize(unit_pool, "https://[]"));
+    ck_assert_ptr_null(tp_origin_normalize(unit_pool, "https://a,b"));
+    ck_assert_str_eq(tp_origin_normalize(unit_pool, "https://xn--bcher-kva.example:8443"),
+                     "https://xn--bcher-kva.example:8443");
 }
 END_TEST
 
