@@ -23,6 +23,7 @@ BUILD_DEPS=(
     "libjansson-dev pc jansson"
     "libcurl4-openssl-dev pc libcurl"
     "libssl-dev pc openssl"
+    "libhiredis-dev pc hiredis"
 )
 # shellcheck disable=SC2034
 TEST_DEPS=(
@@ -31,6 +32,8 @@ TEST_DEPS=(
     "libwww-perl perlmod LWP::UserAgent"
     "python3 cmd /usr/bin/python3"
     "curl cmd curl"
+    "redis-server cmd redis-server"
+    "redis-tools cmd redis-cli"
 )
 # shellcheck disable=SC2034
 DEMO_DEPS=(
@@ -84,7 +87,7 @@ build() {
     apxs -c -o mod_tokenproxy.la -I include "${cflags[@]}" \
         $(pkg-config --cflags jansson libcurl openssl | sed 's/-I/-I /g') \
         mod_tokenproxy.c src/*.c \
-        $(pkg-config --libs jansson libcurl openssl) >build.log 2>&1 || {
+        $(pkg-config --libs jansson libcurl openssl hiredis) >build.log 2>&1 || {
         cat build.log >&2; echo "apxs-build.sh: build failed" >&2; exit 1; }
     echo "apxs-build.sh: built $(pwd)/.libs/mod_tokenproxy.so" >&2
 }

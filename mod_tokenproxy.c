@@ -18,6 +18,7 @@
 #include <mod_proxy.h>
 
 #include "tp_capture.h"
+#include "tp_cluster_glue.h"
 #include "tp_config.h"
 #include "tp_endpoints.h"
 #include "tp_flow.h"
@@ -98,6 +99,15 @@ static const command_rec tp_cmds[] = {
     AP_INIT_TAKE1("TokenProxyCache", tp_cmd_cache, NULL, RSRC_CONF,
                   "socache provider[:args] of the shared refresh state "
                   "(default shmcb, 4 MiB)"),
+    AP_INIT_TAKE1("TokenProxyCluster", tp_cmd_cluster, NULL, RSRC_CONF,
+                  "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] shared by the "
+                  "nodes for cluster-wide single flight (default none)"),
+    AP_INIT_TAKE1("TokenProxyClusterKey", tp_cmd_cluster_key, NULL,
+                  RSRC_CONF, "Key file (32 random bytes, hex or base64), the "
+                  "same on every node, sealing what Redis keeps"),
+    AP_INIT_TAKE1("TokenProxyClusterTimeout", tp_cmd_cluster_timeout, NULL,
+                  RSRC_CONF, "Milliseconds for connecting to Redis and for "
+                  "each command (default 500)"),
     { NULL }
 };
 
@@ -117,13 +127,24 @@ static int tp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     tp_flow_post_config();
+    if (tp_cluster_post_config(pconf, s) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     return tp_shared_post_config(pconf, ptemp, s);
+}
+
+static int tp_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                         apr_pool_t *ptemp)
+{
+    tp_cluster_pre_config(pconf, plog, ptemp);
+    return tp_shared_pre_config(pconf, plog, ptemp);
 }
 
 static void tp_child_init(apr_pool_t *pchild, server_rec *s)
 {
     tp_session_child_init(pchild);
     tp_shared_child_init(pchild, s);
+    tp_cluster_child_init(pchild, s);
 }
 
 static void tp_register_hooks(apr_pool_t *p)
@@ -131,7 +152,9 @@ static void tp_register_hooks(apr_pool_t *p)
     static const char *const before_proxy[] = { "mod_proxy.c", NULL };
 
     (void)p;
-    ap_hook_pre_config(tp_shared_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_pre_config(tp_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(tp_cluster_check_config, NULL, NULL,
+                         APR_HOOK_MIDDLE);
     ap_hook_post_config(tp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(tp_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(tp_flow_handler, NULL, before_proxy, APR_HOOK_FIRST);

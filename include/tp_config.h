@@ -100,6 +100,10 @@ const char *tp_cmd_cookie_path(cmd_parms *cmd, void *dcv, const char *arg);
 const char *tp_cmd_login_url(cmd_parms *cmd, void *dcv, const char *arg);
 const char *tp_cmd_cookie_secure(cmd_parms *cmd, void *dcv, int on);
 const char *tp_cmd_cookie_key(cmd_parms *cmd, void *dcv, const char *file);
+/* Read a key file (32 bytes as hex or base64) for a directive; NULL on
+ * success, else the error message. */
+const char *tp_conf_read_key(cmd_parms *cmd, const char *file,
+                             unsigned char key[TP_SEAL_KEY_LEN]);
 const char *tp_cmd_trusted_origin(cmd_parms *cmd, void *dcv,
                                   const char *origin);
 const char *tp_cmd_csrf_header(cmd_parms *cmd, void *dcv, const char *name);

@@ -92,6 +92,8 @@ tp_entry_state_e tp_flight_entry_state(const unsigned char *data,
                                        apr_size_t len);
 
 /* The store key of a refresh token at an endpoint: SHA-256(url NUL rt). */
-void tp_flight_key(const char *url, const char *rt, unsigned char key[32]);
+#define TP_FLIGHT_KEY_LEN 32
+void tp_flight_key(const char *url, const char *rt,
+                   unsigned char key[TP_FLIGHT_KEY_LEN]);
 
 #endif /* TP_FLIGHT_H */

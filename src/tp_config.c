@@ -535,22 +535,16 @@ const char *tp_cmd_cookie_secure(cmd_parms *cmd, void *dcv, int on)
     return check_prefixes(cmd, dc);
 }
 
-const char *tp_cmd_cookie_key(cmd_parms *cmd, void *dcv, const char *file)
+const char *tp_conf_read_key(cmd_parms *cmd, const char *file,
+                             unsigned char key[TP_SEAL_KEY_LEN])
 {
-    tp_dir_conf *dc = dcv;
     const char *path = ap_server_root_relative(cmd->temp_pool, file);
     apr_file_t *f;
     char buf[256];
     apr_size_t len = sizeof(buf) - 1;
     apr_status_t rv;
+    int ok;
 
-    if (!dc->keys) {
-        dc->keys = apr_pcalloc(cmd->pool, sizeof(*dc->keys));
-    }
-    if (dc->keys->n >= TP_MAX_KEYS) {
-        return apr_psprintf(cmd->pool, "%s: at most %d keys",
-                            cmd->directive->directive, TP_MAX_KEYS);
-    }
     if (!path
         || (rv = apr_file_open(&f, path, APR_FOPEN_READ, 0,
                                cmd->temp_pool)) != APR_SUCCESS) {
@@ -559,15 +553,32 @@ const char *tp_cmd_cookie_key(cmd_parms *cmd, void *dcv, const char *file)
     }
     rv = apr_file_read(f, buf, &len);
     apr_file_close(f);
-    if ((rv != APR_SUCCESS && rv != APR_EOF)
-        || !tp_key_parse(buf, len, dc->keys->keys[dc->keys->n])) {
-        memset(buf, 0, sizeof(buf));
+    ok = (rv == APR_SUCCESS || rv == APR_EOF) && tp_key_parse(buf, len, key);
+    memset(buf, 0, sizeof(buf));
+    if (!ok) {
         return apr_psprintf(cmd->pool, "%s: the key file %s does not hold "
                             "32 bytes as 64 hex digits or base64 (make one "
                             "with: openssl rand -hex 32 > %s)",
                             cmd->directive->directive, file, file);
     }
-    memset(buf, 0, sizeof(buf));
+    return NULL;
+}
+
+const char *tp_cmd_cookie_key(cmd_parms *cmd, void *dcv, const char *file)
+{
+    tp_dir_conf *dc = dcv;
+    const char *e;
+
+    if (!dc->keys) {
+        dc->keys = apr_pcalloc(cmd->pool, sizeof(*dc->keys));
+    }
+    if (dc->keys->n >= TP_MAX_KEYS) {
+        return apr_psprintf(cmd->pool, "%s: at most %d keys",
+                            cmd->directive->directive, TP_MAX_KEYS);
+    }
+    if ((e = tp_conf_read_key(cmd, file, dc->keys->keys[dc->keys->n]))) {
+        return e;
+    }
     dc->keys->n++;
     keys_configured = 1;
     return NULL;

@@ -21,6 +21,7 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 
+#include "tp_cluster_glue.h"
 #include "tp_cookie.h"
 #include "tp_csrf.h"
 #include "tp_http.h"
@@ -120,6 +121,23 @@ static void call_endpoint(void *baton, apr_pool_t *p, tp_refresh_res *res)
                   apr_time_as_msec(apr_time_now() - start));
 }
 
+typedef struct cluster_call {
+    request_rec *r;
+    const tp_flight_params *prm;
+    const unsigned char *key;
+    refresh_call *inner;
+} cluster_call;
+
+/* The node's leader for a token: one refresh in the whole cluster. */
+static void call_cluster(void *baton, apr_pool_t *p, tp_refresh_res *res)
+{
+    cluster_call *c = baton;
+
+    (void)p;
+    tp_cluster_refresh(c->r, c->prm, c->key, TP_FLIGHT_KEY_LEN,
+                       call_endpoint, c->inner, res);
+}
+
 tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
                                 tp_req *rq)
 {
@@ -128,7 +146,10 @@ tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
     tp_flight_out out;
     const tp_flight_store *store;
     refresh_call call;
-    unsigned char key[32];
+    cluster_call ccall;
+    tp_flight_refresh_fn fn = call_endpoint;
+    void *baton = &call;
+    unsigned char key[TP_FLIGHT_KEY_LEN];
 
     if (!tp_conf_refresh(dc, &cfg) || !rq->refresh) {
         return TP_REFRESH_REJECTED;
@@ -137,14 +158,22 @@ tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
     call.cfg = &cfg;
     call.rt = rq->refresh;
     memset(&out, 0, sizeof(out));
+    tp_conf_flight(dc, &prm);
+    tp_flight_key(cfg.url, rq->refresh, key);
+    if (tp_cluster_enabled()) {
+        ccall.r = r;
+        ccall.prm = &prm;
+        ccall.key = key;
+        ccall.inner = &call;
+        fn = call_cluster;
+        baton = &ccall;
+    }
     if ((store = tp_shared_store(r)) != NULL) {
-        tp_conf_flight(dc, &prm);
-        tp_flight_key(cfg.url, rq->refresh, key);
-        tp_flight_run(r->pool, store, &prm, key, sizeof(key), call_endpoint,
-                      &call, &out);
+        tp_flight_run(r->pool, store, &prm, key, sizeof(key), fn, baton,
+                      &out);
     }
     else {
-        call_endpoint(&call, r->pool, &out.res);
+        fn(baton, r->pool, &out.res);
     }
     if (out.waited) {
         tp_stat_inc(TP_STAT_WAITS);

@@ -10,6 +10,7 @@
 #include <http_protocol.h>
 #include <apr_strings.h>
 
+#include "tp_cluster_glue.h"
 #include "tp_shared.h"
 #include "tp_status.h"
 
@@ -75,6 +76,7 @@ int tp_status_handler(request_rec *r)
                        "tokenproxy_cache_entries{state=\"failed\"} %ld\n",
                        fill.in_flight, fill.done, fill.failed);
         }
+        tp_cluster_status(r, 1);
         return OK;
     }
 
@@ -93,6 +95,8 @@ int tp_status_handler(request_rec *r)
                    "\"failed\":%ld", fill.entries, fill.in_flight, fill.done,
                    fill.failed);
     }
-    ap_rputs("}}\n", r);
+    ap_rputs("},", r);
+    tp_cluster_status(r, 0);
+    ap_rputs("}\n", r);
     return OK;
 }

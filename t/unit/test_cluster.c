@@ -1,0 +1,483 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+/* tp_cluster: the claim and publish protocol against a scripted store
+ * that keeps TTLs as Redis does, with a fake clock that sleeping
+ * advances. */
+
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "tp_cluster.h"
+#include "tp_seal.h"
+#include "unit.h"
+
+#define KEY "tokenproxy:00ff"
+#define OTHER "0123456789abcdef0123456789abcdef"
+
+typedef struct script {
+    apr_pool_t *p;
+    apr_time_t now;
+    /* the one entry */
+    unsigned char *val;
+    apr_size_t len;
+    apr_time_t expiry;          /* 0: none */
+    /* what was asked */
+    int claims, gets, publishes, sleeps, calls;
+    apr_int64_t last_ms, min_ms;
+    /* failures to inject */
+    int fail_claim, fail_get, fail_publish;
+    /* another node's doing, from sleep (after n sleeps) or from fn */
+    int act_after;
+    void (*act)(struct script *s);
+    unsigned char key[TP_SEAL_KEY_LEN];
+} script;
+
+static int alive(script *s)
+{
+    return s->val && s->expiry > s->now;
+}
+
+static void set(script *s, const unsigned char *val, apr_size_t len,
+                apr_int64_t ms)
+{
+    s->val = apr_pmemdup(s->p, val, len);
+    s->len = len;
+    s->expiry = s->now + apr_time_from_msec(ms);
+    s->last_ms = ms;
+    if (!s->min_ms || ms < s->min_ms) {
+        s->min_ms = ms;
+    }
+}
+
+static int s_claim(void *c, apr_pool_t *p, const char *key,
+                   const unsigned char *val, apr_size_t len, apr_int64_t ms)
+{
+    script *s = c;
+    (void)p;
+    ck_assert_str_eq(key, KEY);
+    s->claims++;
+    if (s->fail_claim && s->claims >= s->fail_claim) return -1;
+    if (alive(s)) return 0;
+    ck_assert_int_gt(ms, 0);    /* every entry has a TTL */
+    set(s, val, len, ms);
+    return 1;
+}
+
+static int s_get(void *c, apr_pool_t *p, const char *key,
+                 unsigned char **val, apr_size_t *len)
+{
+    script *s = c;
+    ck_assert_str_eq(key, KEY);
+    s->gets++;
+    if (s->fail_get && s->gets >= s->fail_get) return -1;
+    if (!alive(s)) return 0;
+    *val = apr_pmemdup(p, s->val, s->len);
+    *len = s->len;
+    return 1;
+}
+
+static int s_publish(void *c, apr_pool_t *p, const char *key,
+                     const char *owner, const unsigned char *val,
+                     apr_size_t len, apr_int64_t ms)
+{
+    script *s = c;
+    (void)p;
+    ck_assert_str_eq(key, KEY);
+    s->publishes++;
+    if (s->fail_publish) return -1;
+    if (!alive(s) || memcmp(s->val, owner, TP_CLUSTER_OWNER_LEN)) return 0;
+    ck_assert_int_gt(ms, 0);
+    set(s, val, len, ms);
+    return 1;
+}
+
+static apr_time_t s_now(void *c)
+{
+    return ((script *)c)->now;
+}
+
+static void s_sleep(void *c, apr_interval_time_t t)
+{
+    script *s = c;
+    ck_assert_int_le(t, apr_time_from_msec(50));
+    s->now += t;
+    s->sleeps++;
+    if (s->act && s->sleeps == s->act_after) {
+        s->act(s);
+    }
+}
+
+static tp_cluster_store store_of(script *s)
+{
+    tp_cluster_store st;
+
+    memset(&st, 0, sizeof(st));
+    st.ctx = s;
+    st.claim = s_claim;
+    st.get = s_get;
+    st.publish = s_publish;
+    st.now = s_now;
+    st.sleep = s_sleep;
+    st.seal_key = s->key;
+    return st;
+}
+
+static script *new_script(void)
+{
+    script *s = apr_pcalloc(unit_pool, sizeof(*s));
+
+    s->p = unit_pool;
+    s->now = apr_time_from_sec(1000000);
+    tp_seal_keygen(s->key);
+    return s;
+}
+
+static const tp_flight_params PRM = {
+    apr_time_from_sec(7),       /* lease */
+    apr_time_from_sec(30),      /* grace */
+    apr_time_from_sec(1),       /* unavailable */
+    apr_time_from_sec(15)       /* deadline */
+};
+
+/* the refresh call: counts, answers the next tokens */
+static void refresh_ok(void *baton, apr_pool_t *p, tp_refresh_res *res)
+{
+    script *s = baton;
+    (void)p;
+    s->calls++;
+    memset(res, 0, sizeof(*res));
+    res->result = TP_REFRESH_OK;
+    res->tokens.access = "AT-new";
+    res->tokens.refresh = "RT-new";
+    res->tokens.expires_in = 300;
+    if (s->act && s->act_after == 0) {
+        s->act(s);      /* another node acts while we refresh */
+    }
+}
+
+static void refresh_rejected(void *baton, apr_pool_t *p, tp_refresh_res *res)
+{
+    script *s = baton;
+    (void)p;
+    s->calls++;
+    memset(res, 0, sizeof(*res));
+    res->result = TP_REFRESH_REJECTED;
+    res->why = "invalid_grant";
+}
+
+/* another node's entry in the store */
+static void put_other(script *s, char state, apr_int64_t ms)
+{
+    tp_refresh_res res;
+    unsigned char *v;
+    apr_size_t len;
+
+    memset(&res, 0, sizeof(res));
+    res.tokens.access = "AT-other";
+    res.tokens.refresh = "RT-other";
+    res.tokens.expires_in = 60;
+    res.why = "invalid_grant";
+    ck_assert(tp_cluster_encode(s->p, s->key, KEY, OTHER, state, &res, &v,
+                                &len));
+    set(s, v, len, ms);
+}
+
+static void other_publishes_done(script *s) { put_other(s, 'D', 30000); }
+
+START_TEST(won_then_grace)
+{
+    script *s = new_script();
+    tp_cluster_store st = store_of(s);
+    tp_cluster_out out;
+    const char *owner = tp_cluster_owner(unit_pool);
+
+    ck_assert_uint_eq(strlen(owner), TP_CLUSTER_OWNER_LEN);
+    tp_cluster_run(unit_pool, &st, &PRM, owner, KEY, refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_WON);
+    ck_assert_int_eq(out.res.result, TP_REFRESH_OK);
+    ck_assert_int_eq(s->calls, 1);
+    ck_assert_int_eq(out.published, 1);
+    ck_assert_int_eq(s->last_ms, 30000);         /* kept for the grace */
+    ck_assert_int_eq(memcmp(s->val, owner, TP_CLUSTER_OWNER_LEN), 0);
+    /* the claim's lease: the refresh timeout plus a margin */
+    ck_assert_int_eq(s->min_ms, 7000);
+    /* no token in clear in the store */
+    ck_assert_ptr_null(memmem(s->val, s->len, "AT-new", 6));
+    ck_assert_ptr_null(memmem(s->val, s->len, "RT-new", 6));
+
+    /* another node, later, with the old refresh token: the result */
+    s->now += apr_time_from_sec(10);
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_GRACE);
+    ck_assert_int_eq(s->calls, 1);
+    ck_assert_str_eq(out.res.tokens.access, "AT-new");
+    ck_assert_str_eq(out.res.tokens.refresh, "RT-new");
+    ck_assert_int_eq(out.res.tokens.expires_in, 300);
+    ck_assert_int_eq(s->sleeps, 0);
+
+    /* after the grace window: gone, claimed again */
+    s->now += apr_time_from_sec(21);
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_WON);
+    ck_assert_int_eq(s->calls, 2);
+}
+END_TEST
+
+START_TEST(lost_waits_for_the_result)
+{
+    script *s = new_script();
+    tp_cluster_store st = store_of(s);
+    tp_cluster_out out;
+
+    put_other(s, 'F', 7000);            /* another node refreshes */
+    s->act_after = 4;
+    s->act = other_publishes_done;
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_SHARED);
+    ck_assert_int_eq(s->calls, 0);
+    ck_assert_int_eq(s->claims, 1);     /* one claim, then GETs */
+    ck_assert_int_eq(s->gets, 5);
+    ck_assert_int_eq(s->publishes, 0);
+    ck_assert_int_eq(out.res.result, TP_REFRESH_OK);
+    ck_assert_str_eq(out.res.tokens.access, "AT-other");
+    ck_assert(!out.took_over);
+}
+END_TEST
+
+START_TEST(dead_node_taken_over_once)
+{
+    script *s = new_script();
+    tp_cluster_store st = store_of(s);
+    tp_cluster_out out;
+
+    put_other(s, 'F', 300);             /* its lease runs out in 300 ms */
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_WON);
+    ck_assert(out.took_over);
+    ck_assert_int_eq(s->calls, 1);
+    ck_assert_int_eq(s->claims, 2);
+    ck_assert_int_eq(out.published, 1);
+
+    /* a second waiter of the same dead node: the taker's result */
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_GRACE);
+    ck_assert(!out.took_over);
+    ck_assert_int_eq(s->calls, 1);
+}
+END_TEST
+
+START_TEST(store_down_falls_back)
+{
+    script *s = new_script();
+    tp_cluster_store st = store_of(s);
+    tp_cluster_out out;
+
+    s->fail_claim = 1;
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_FALLBACK);
+    ck_assert_int_eq(out.res.result, TP_REFRESH_OK);
+    ck_assert_int_eq(s->calls, 1);
+    ck_assert_int_eq(out.store_errors, 1);
+    ck_assert_int_eq(s->publishes, 0);
+}
+END_TEST
+
+START_TEST(store_fails_while_another_refreshes)
+{
+    script *s = new_script();
+    tp_cluster_store st = store_of(s);
+    tp_cluster_out out;
+
+    put_other(s, 'F', 7000);
+    s->fail_get = 3;                    /* the third GET fails */
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_LOST);
+    ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);
+    ck_assert_int_eq(s->calls, 0);      /* never a second refresh */
+}
+END_TEST
+
+START_TEST(store_fails_at_the_takeover)
+{
+    script *s = new_script();
+    tp_cluster_store st = store_of(s);
+    tp_cluster_out out;
+
+    put_other(s, 'F', 300);             /* seen in flight, then gone */
+    s->fail_claim = 2;                  /* and the store fails then */
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_LOST);
+    ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);
+    ck_assert_int_eq(s->calls, 0);      /* the other node may have used
+                                         * the token: no second refresh */
+}
+END_TEST
+
+START_TEST(entry_that_does_not_open)
+{
+    script *s = new_script();
+    tp_cluster_store st = store_of(s);
+    tp_cluster_out out;
+
+    put_other(s, 'R', 30000);
+    tp_seal_keygen(s->key);             /* this node has another key */
+    st = store_of(s);
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_LOST);
+    ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);  /* never
+                                                                * rejected */
+    ck_assert_int_eq(out.undecodable, 1);
+    ck_assert_int_eq(s->calls, 0);
+
+    /* garbage */
+    s->val = (unsigned char *)apr_pstrdup(unit_pool, OTHER "garbage");
+    s->len = strlen((char *)s->val);
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);
+    ck_assert_int_eq(s->calls, 0);
+}
+END_TEST
+
+START_TEST(rejection_is_shared)
+{
+    script *s = new_script();
+    tp_cluster_store st = store_of(s);
+    tp_cluster_out out;
+
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_rejected, s, &out);
+    ck_assert_int_eq(out.res.result, TP_REFRESH_REJECTED);
+    ck_assert_int_eq(s->last_ms, 30000);
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_GRACE);
+    ck_assert_int_eq(out.res.result, TP_REFRESH_REJECTED);
+    ck_assert_str_eq(out.res.why, "invalid_grant");
+    ck_assert_int_eq(s->calls, 1);
+}
+END_TEST
+
+START_TEST(deadline_bounds_the_wait)
+{
+    script *s = new_script();
+    tp_cluster_store st = store_of(s);
+    tp_cluster_out out;
+
+    put_other(s, 'F', 60000);           /* never finishes */
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_GAVE_UP);
+    ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);
+    ck_assert_int_eq(s->calls, 0);
+    ck_assert_int_lt(s->sleeps, 400);   /* 50 ms steps over 15 s */
+}
+END_TEST
+
+static void other_takes_over(script *s) { put_other(s, 'F', 7000); }
+
+START_TEST(late_publish_is_refused)
+{
+    script *s = new_script();
+    tp_cluster_store st = store_of(s);
+    tp_cluster_out out;
+
+    s->act_after = 0;
+    s->act = other_takes_over;          /* while we refresh */
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_WON);
+    ck_assert_int_eq(out.published, 0);
+    ck_assert_int_eq(out.res.result, TP_REFRESH_OK);   /* still ours */
+    ck_assert_int_eq(memcmp(s->val, OTHER, TP_CLUSTER_OWNER_LEN), 0);
+}
+END_TEST
+
+START_TEST(no_grace_still_reaches_the_waiters)
+{
+    script *s = new_script();
+    tp_cluster_store st = store_of(s);
+    tp_cluster_out out;
+    tp_flight_params prm = PRM;
+
+    prm.grace = 0;
+    tp_cluster_run(unit_pool, &st, &prm, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_ge(s->last_ms, 1000);
+}
+END_TEST
+
+START_TEST(entries_encode_and_decode)
+{
+    unsigned char key[TP_SEAL_KEY_LEN], *v;
+    apr_size_t len;
+    tp_refresh_res in, out;
+    char state;
+
+    tp_seal_keygen(key);
+    memset(&in, 0, sizeof(in));
+    in.tokens.access = "a.b.c";
+    in.tokens.refresh = NULL;           /* not rotated */
+    in.tokens.expires_in = -1;          /* not given */
+    ck_assert(tp_cluster_encode(unit_pool, key, KEY, OTHER, 'D', &in, &v,
+                                &len));
+    ck_assert(tp_cluster_decode(unit_pool, key, KEY, v, len, &state, &out));
+    ck_assert_int_eq(state, 'D');
+    ck_assert_str_eq(out.tokens.access, "a.b.c");
+    ck_assert_ptr_null(out.tokens.refresh);
+    ck_assert_int_eq(out.tokens.expires_in, -1);
+    /* another entry's name: does not open (the name is the AAD) */
+    ck_assert(!tp_cluster_decode(unit_pool, key, "tokenproxy:00fe", v, len,
+                                 &state, &out));
+    /* tampered, truncated, only the owner */
+    v[len - 1] ^= 1;
+    ck_assert(!tp_cluster_decode(unit_pool, key, KEY, v, len, &state, &out));
+    v[len - 1] ^= 1;
+    ck_assert(!tp_cluster_decode(unit_pool, key, KEY, v, len - 1, &state,
+                                 &out));
+    ck_assert(!tp_cluster_decode(unit_pool, key, KEY, v,
+                                 TP_CLUSTER_OWNER_LEN, &state, &out));
+    /* an owner of the wrong length is refused */
+    ck_assert(!tp_cluster_encode(unit_pool, key, KEY, "short", 'F', NULL, &v,
+                                 &len));
+    /* the claim */
+    ck_assert(tp_cluster_encode(unit_pool, key, KEY, OTHER, 'F', NULL, &v,
+                                &len));
+    ck_assert(tp_cluster_decode(unit_pool, key, KEY, v, len, &state, &out));
+    ck_assert_int_eq(state, 'F');
+    ck_assert_str_eq(tp_cluster_key(unit_pool,
+                                    (const unsigned char *)"\x00\xff", 2),
+                     KEY);
+}
+END_TEST
+
+Suite *cluster_suite(unit_fixture setup, unit_fixture teardown)
+{
+    Suite *s = suite_create("cluster");
+    TCase *tc = tcase_create("claim-and-publish");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, won_then_grace);
+    tcase_add_test(tc, lost_waits_for_the_result);
+    tcase_add_test(tc, dead_node_taken_over_once);
+    tcase_add_test(tc, store_down_falls_back);
+    tcase_add_test(tc, store_fails_while_another_refreshes);
+    tcase_add_test(tc, store_fails_at_the_takeover);
+    tcase_add_test(tc, entry_that_does_not_open);
+    tcase_add_test(tc, rejection_is_shared);
+    tcase_add_test(tc, deadline_bounds_the_wait);
+    tcase_add_test(tc, late_publish_is_refused);
+    tcase_add_test(tc, no_grace_still_reaches_the_waiters);
+    tcase_add_test(tc, entries_encode_and_decode);
+    suite_add_tcase(s, tc);
+    return s;
+}
