@@ -230,7 +230,11 @@ void tp_cluster_run(apr_pool_t *p, const tp_cluster_store *st,
                             "while another node was refreshing");
                 return;
             }
-            fn(baton, p, &out->res);
+            /* refresh on this node; then publish all the same, should
+             * the claim have reached a slow store after all: a waiter on
+             * another node then gets this result instead of taking over
+             * with a used token */
+            refresh_and_publish(p, st, prm, owner, key, fn, baton, out);
             out->how = TP_CLUSTER_FALLBACK;
             return;
         }

@@ -4,6 +4,7 @@
  * The Redis connection of a child process (hiredis).
  */
 
+#include <errno.h>
 #include <string.h>
 #include <sys/time.h>
 
@@ -179,19 +180,26 @@ static void failed(tp_redis *rc, tp_redis_reply *reply, const char *why)
     reply->error = why;
 }
 
-/* One command on the open connection, the reply copied; 0 when the
- * connection failed (then reply says why). */
+/* One command on the open connection, the reply copied; 1 when an
+ * answer came, 0 when the connection failed (then reply says why), -1
+ * when the server had closed the connection before (worth one retry on a
+ * new connection). */
 static int run(tp_redis *rc, apr_pool_t *p, int argc, const char **argv,
                const size_t *lens, tp_redis_reply *reply)
 {
     redisReply *r = redisCommandArgv(rc->ctx, argc, argv, lens);
+    int closed;
 
     memset(reply, 0, sizeof(*reply));
     if (!r) {
-        failed(rc, reply, rc->ctx->err == REDIS_ERR_IO
+        closed = rc->ctx->err == REDIS_ERR_EOF
+                 || (rc->ctx->err == REDIS_ERR_IO
+                     && (errno == ECONNRESET || errno == EPIPE));
+        failed(rc, reply, rc->ctx->err == REDIS_ERR_IO && !closed
                           ? "no answer from Redis (I/O error or timeout)"
+                          : closed ? "Redis closed the connection"
                           : "the connection to Redis failed");
-        return 0;
+        return closed ? -1 : 0;
     }
     switch (r->type) {
     case REDIS_REPLY_NIL:
@@ -247,7 +255,7 @@ static int connect_now(tp_redis *rc, apr_pool_t *p, tp_redis_reply *reply)
         for (int i = 0; i < n; i++) {
             lens[i] = strlen(argv[i]);
         }
-        if (!run(rc, p, n, argv, lens, reply)) {
+        if (run(rc, p, n, argv, lens, reply) <= 0) {
             return 0;
         }
         if (reply->type != TP_REDIS_STRING) {
@@ -262,7 +270,7 @@ static int connect_now(tp_redis *rc, apr_pool_t *p, tp_redis_reply *reply)
         argv[1] = db;
         lens[0] = 6;
         lens[1] = strlen(db);
-        if (!run(rc, p, 2, argv, lens, reply)) {
+        if (run(rc, p, 2, argv, lens, reply) <= 0) {
             return 0;
         }
         if (reply->type != TP_REDIS_STRING) {
@@ -298,7 +306,16 @@ void tp_redis_command(tp_redis *rc, apr_pool_t *p, int argc,
         reply->error = "Redis was unreachable a moment ago; waiting before "
                        "the next attempt";
     }
-    else if (rc->ctx || connect_now(rc, p, reply)) {
+    else if (rc->ctx) {
+        /* a connection kept from earlier may have died meanwhile (Redis
+         * restarted, an idle timeout): then the command never reached a
+         * server, so connect again at once and send it once more */
+        if (run(rc, p, argc, (const char **)argv, l, reply) < 0
+            && connect_now(rc, p, reply)) {
+            run(rc, p, argc, (const char **)argv, l, reply);
+        }
+    }
+    else if (connect_now(rc, p, reply)) {
         run(rc, p, argc, (const char **)argv, l, reply);
     }
 #if APR_HAS_THREADS

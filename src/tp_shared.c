@@ -96,6 +96,14 @@ const char *tp_cmd_cache(cmd_parms *cmd, void *dcv, const char *arg)
         return err;
     }
     name = split_spec(cmd->pool, arg, &args);
+    if (!strcmp(name, "redis") || !strcmp(name, "memcache")
+        || !strcmp(name, "dc")) {
+        return apr_psprintf(cmd->pool, "TokenProxyCache: '%s' is not "
+                            "machine-local; TokenProxyCache names the "
+                            "node-local store (shmcb).  To share single "
+                            "flight between nodes, use TokenProxyCluster "
+                            "redis://...", name);
+    }
     if (!ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
                             AP_SOCACHE_PROVIDER_VERSION)) {
         return apr_psprintf(cmd->pool, "TokenProxyCache: no socache provider "

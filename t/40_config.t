@@ -6,7 +6,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
 
-plan tests => 57;
+plan tests => 91;
 
 my $vars = Apache::Test::config()->{vars};
 my $httpd = $vars->{httpd};
@@ -126,6 +126,45 @@ ok t_cmp($rc, 1, 'an unknown socache provider fails');
 ok t_cmp($out, qr/TokenProxyCache: no socache provider 'nosuch' \(is mod_socache_nosuch loaded\?\)/);
 ($rc, $out) = syntax_check("<Location />\n TokenProxyCache shmcb\n</Location>");
 ok t_cmp($rc, 1, 'TokenProxyCache belongs to the main server config');
+
+# a shared socache is no cluster: TokenProxyCluster is
+for my $p (qw(redis memcache dc)) {
+    ($rc, $out) = syntax_check("TokenProxyCache $p:127.0.0.1:1");
+    ok t_cmp($rc, 1, "TokenProxyCache $p is refused");
+    ok t_cmp($out, qr/TokenProxyCache: '$p' is not machine-local; .*use TokenProxyCluster redis:\/\//,
+             'pointing to TokenProxyCluster');
+}
+
+# cluster-wide single flight
+{
+    my $ck = "$dir/cluster.key";
+    open my $f, '>', $ck or die; print $f "11" x 32, "\n"; close $f;
+    my $short = "$dir/cluster-short.key";
+    open $f, '>', $short or die; print $f "abcd\n"; close $f;
+    ($rc, $out) = syntax_check("TokenProxyCluster redis://app:s3cr3t-pw\@127.0.0.1:6380/2\n"
+                               . "TokenProxyClusterKey $ck\nTokenProxyClusterTimeout 250");
+    ok t_cmp($rc, 0, 'a cluster configuration passes');
+    ($rc, $out) = syntax_check("TokenProxyCluster redis://:s3cr3t-pw\@127.0.0.1:6379");
+    ok t_cmp($rc, 1, 'TokenProxyCluster without TokenProxyClusterKey is refused');
+    ok t_cmp($out, qr/TokenProxyCluster needs TokenProxyClusterKey FILE, the same 32 random bytes on every node/,
+             'with a clear message');
+    ok t_cmp($out =~ /s3cr3t/ ? 1 : 0, 0, 'that does not show the password');
+    for my $case (
+        ['TokenProxyCluster http://127.0.0.1:6379', qr/TokenProxyCluster: the URL must begin with redis:\/\//],
+        ['TokenProxyCluster rediss://127.0.0.1', qr/TokenProxyCluster: the URL must begin with redis:\/\/ \(TLS to Redis is not supported/],
+        ['TokenProxyCluster redis://:s3cr3t-pw@127.0.0.1:99999', qr/TokenProxyCluster: the port must be a number from 1 to 65535/],
+        ['TokenProxyCluster redis://:s3cr3t-pw@127.0.0.1/x', qr/TokenProxyCluster: the database after '\/' must be a number/],
+        ['TokenProxyCluster redis://s3cr3t-pw@127.0.0.1', qr/TokenProxyCluster: the credentials must be \[USER\]:PASSWORD@/],
+        ['TokenProxyClusterTimeout 0', qr/TokenProxyClusterTimeout: '0' is not a number of milliseconds from 1 to 60000/],
+        ["TokenProxyClusterKey $short", qr/TokenProxyClusterKey: the key file \S+ does not hold 32 bytes/],
+        ["<Location />\n TokenProxyCluster redis://127.0.0.1\n</Location>", qr/TokenProxyCluster not allowed in <Location> context/],
+    ) {
+        ($rc, $out) = syntax_check($case->[0]);
+        ok t_cmp($rc, 1, "refused: $case->[0]");
+        ok t_cmp($out, $case->[1], 'with a clear message');
+        ok t_cmp($out =~ /s3cr3t/ ? 1 : 0, 0, 'never echoing the password');
+    }
+}
 
 # the mutex is registered: httpd's Mutex directive knows it
 ($rc, $out) = syntax_check("Mutex file:$dir tokenproxy-refresh");

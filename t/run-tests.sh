@@ -3,6 +3,7 @@
 #   1. installs what it needs (apt-get) and builds the module,
 #   2. C unit tests (Check),
 #   3. the Apache::Test suite under the event, worker and prefork MPMs,
+#      and the cluster tests: three nodes (one per MPM) and redis-server,
 #   4. the README's demo command, non-interactively.
 #   5. the unit tests under ASan+UBSan, and the fuzzers' corpora replayed.
 # Ends with one line "suite: N passed, M failed".
@@ -167,6 +168,23 @@ if [ "$asan" = 1 ]; then
     fi
 fi
 [ "$work" = "$top" ] || rm -rf "$work"
+
+# 2b. cluster-wide single flight: three httpd nodes at once (event, worker,
+# prefork) sharing a real redis-server, in front of the mock provider
+cluster_log="$top/t/cluster.log"
+timeout 900 perl t/cluster/cluster.t >"$cluster_log" 2>&1
+rc=$?
+grep -E '^(not ok|ok|#)' "$cluster_log" | grep -vE '^ok ' || true
+cp=$(grep -cE '^ok ' "$cluster_log" || true)
+cf=$(grep -cE '^not ok ' "$cluster_log" || true)
+if [ "$rc" -ne 0 ] && [ "${cf:-0}" -eq 0 ]; then
+    tail -20 "$cluster_log"
+    cf=1
+fi
+record "${cp:-0}" "${cf:-0}" "cluster (three nodes, redis-server)"
+if [ "${cf:-0}" -ne 0 ]; then
+    while IFS= read -r l; do recap+=("  cluster: $l"); done < <(grep -E '^not ok|^#   (Failed|at|  got|  expected)' "$cluster_log" | head -40)
+fi
 
 # 3. the README's demo, non-interactively
 if [ -x demo/run.sh ]; then

@@ -284,7 +284,40 @@ START_TEST(store_down_falls_back)
     ck_assert_int_eq(out.res.result, TP_REFRESH_OK);
     ck_assert_int_eq(s->calls, 1);
     ck_assert_int_eq(out.store_errors, 1);
-    ck_assert_int_eq(s->publishes, 0);
+    /* it tries to publish all the same: nothing is stored without the
+     * claim */
+    ck_assert_int_eq(s->publishes, 1);
+    ck_assert_int_eq(out.published, 0);
+    ck_assert_ptr_null(s->val);
+}
+END_TEST
+
+/* a slow store: the claim times out here, but lands there */
+static int s_claim_lands_late(void *c, apr_pool_t *p, const char *key,
+                              const unsigned char *val, apr_size_t len,
+                              apr_int64_t ms)
+{
+    s_claim(c, p, key, val, len, ms);
+    return -1;
+}
+
+START_TEST(late_claim_still_gets_the_result)
+{
+    script *s = new_script();
+    tp_cluster_store st = store_of(s);
+    tp_cluster_out out;
+
+    st.claim = s_claim_lands_late;
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_FALLBACK);
+    ck_assert_int_eq(out.published, 1);
+    /* another node then sees the result, not a claim to take over */
+    st = store_of(s);
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_GRACE);
+    ck_assert_int_eq(s->calls, 1);
 }
 END_TEST
 
@@ -470,6 +503,7 @@ Suite *cluster_suite(unit_fixture setup, unit_fixture teardown)
     tcase_add_test(tc, lost_waits_for_the_result);
     tcase_add_test(tc, dead_node_taken_over_once);
     tcase_add_test(tc, store_down_falls_back);
+    tcase_add_test(tc, late_claim_still_gets_the_result);
     tcase_add_test(tc, store_fails_while_another_refreshes);
     tcase_add_test(tc, store_fails_at_the_takeover);
     tcase_add_test(tc, entry_that_does_not_open);
