@@ -34,8 +34,10 @@ print $kf join('', map { sprintf '%02x', int rand 256 } 1 .. 32), "\n";
 close $kf;
 chmod 0644, "$dir/cluster.key";
 
+# the password reaches httpd through the environment (${VAR})
+$ENV{TP_CLUSTER_PASSWORD} = $password;
 my $conf = <<CONF;
-TokenProxyCluster redis://:$password\@127.0.0.1:$redis->{port}/0
+TokenProxyCluster redis://:\${TP_CLUSTER_PASSWORD}\@127.0.0.1:$redis->{port}/0
 TokenProxyClusterKey $dir/cluster.key
 TokenProxyClusterTimeout 500
 <Location /tp-status>
@@ -90,9 +92,13 @@ my ($new_at, $old_rt);
 {
     my $s = new_session(user => 'storm', delay => 1);   # the provider takes 1 s
     $old_rt = $s->{refreshToken};
+    my $conns = sub { (redis_cmd($redis, 'INFO', 'stats') // '') =~ /total_connections_received:(\d+)/ ? $1 : 0 };
+    my $c0 = $conns->();
     my ($d, @r) = stats_delta(sub {
         parallel(150, 120, map { my $n = $nodes[$_ % 3]; sub { call($n, "refreshToken=$old_rt") } } 0 .. 149)
     });
+    my $opened = $conns->() - $c0 - 1;
+    ok($opened < 100, "connections to Redis are per child and kept, not one per request ($opened for 150)");
     my %status = map { (split ' ', $_)[0] => 1 } @r;
     is($d->{refresh_calls}, 1, 'storm of 150 over three nodes: exactly 1 refresh');
     is($d->{reuse_detected} // 0, 0, 'no reuse at the provider');
@@ -192,7 +198,7 @@ my ($new_at, $old_rt);
 # --- 5d. a "Redis" that answers garbage
 {
     my $gport = start_garbage_server();
-    (my $gconf = $conf) =~ s{redis://:\S+}{redis://:$password\@127.0.0.1:$gport/0};
+    (my $gconf = $conf) =~ s{redis://:\S+}{redis://:\${TP_CLUSTER_PASSWORD}\@127.0.0.1:$gport/0};
     my $g = start_node($dir, 'node-garbage', 'event', $gconf);
     my $s = new_session(user => 'garbage', delay => 0.5);
     my ($d, @r) = stats_delta(sub {
