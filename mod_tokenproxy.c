@@ -23,6 +23,8 @@
 #include "tp_endpoints.h"
 #include "tp_flow.h"
 #include "tp_inject.h"
+#include "tp_oidc_disc.h"
+#include "tp_oidc_login.h"
 #include "tp_replay.h"
 #include "tp_session.h"
 #include "tp_shared.h"
@@ -96,6 +98,24 @@ static const command_rec tp_cmds[] = {
                     "to send unsafe requests"),
     AP_INIT_TAKE1("TokenProxyCSRFHeader", tp_cmd_csrf_header, NULL, DIR_CMD,
                   "A request header unsafe requests must carry"),
+    AP_INIT_TAKE1("TokenProxyOIDCProvider", tp_cmd_oidc_provider, NULL,
+                  DIR_CMD, "Issuer URL of the OpenID provider; its metadata "
+                  "comes from ISSUER/.well-known/openid-configuration"),
+    AP_INIT_TAKE1("TokenProxyRedirectURI", tp_cmd_redirect_uri, NULL,
+                  DIR_CMD, "Path or URL of the tokenproxy-callback handler, "
+                  "as registered at the provider"),
+    AP_INIT_ITERATE("TokenProxyScope", tp_cmd_scope, NULL, DIR_CMD,
+                    "Scopes asked for at login (default openid; openid is "
+                    "always sent)"),
+    AP_INIT_TAKE2("TokenProxyAuthParam", tp_cmd_auth_param, NULL, DIR_CMD,
+                  "NAME VALUE: an extra authorization request parameter "
+                  "(repeatable)"),
+    AP_INIT_TAKE1("TokenProxyPostLogoutURL", tp_cmd_post_logout_url, NULL,
+                  DIR_CMD, "Where the provider sends the browser after "
+                  "logout (default /)"),
+    AP_INIT_TAKE1("TokenProxyIDCookie", tp_cmd_id_cookie, NULL, DIR_CMD,
+                  "Name of the ID token cookie (default "
+                  TP_DEFAULT_ID_COOKIE ")"),
     AP_INIT_TAKE1("TokenProxyCache", tp_cmd_cache, NULL, RSRC_CONF,
                   "socache provider[:args] of the shared refresh state "
                   "(default shmcb, 4 MiB)"),
@@ -143,6 +163,7 @@ static int tp_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 static void tp_child_init(apr_pool_t *pchild, server_rec *s)
 {
     tp_session_child_init(pchild);
+    tp_oidc_disc_child_init(pchild);
     tp_shared_child_init(pchild, s);
     tp_cluster_child_init(pchild, s);
 }
@@ -160,6 +181,7 @@ static void tp_register_hooks(apr_pool_t *p)
     ap_hook_handler(tp_flow_handler, NULL, before_proxy, APR_HOOK_FIRST);
     ap_hook_handler(tp_endpoints_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(tp_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(tp_oidc_login_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(tp_capture_insert, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(proxy, fixups, tp_inject_fixups, NULL, NULL,
                       APR_HOOK_MIDDLE);

@@ -13,6 +13,7 @@
 #include <apr_atomic.h>
 
 #include "tp_flight.h"
+#include "tp_oidc_conf.h"
 #include "tp_refresh.h"
 #include "tp_sealcookie.h"
 #include "tp_setcookie.h"
@@ -57,6 +58,7 @@ typedef struct tp_dir_conf {
     int csrf;                    /* TokenProxyCSRF */
     apr_array_header_t *trusted; /* TokenProxyTrustedOrigin (normalized) */
     const char *csrf_header;     /* TokenProxyCSRFHeader */
+    tp_oidc_conf *oidc;          /* the OpenID Connect login, or NULL */
     /* where "cannot replay" was warned about: one flag per section that
      * says TokenProxy, shared by the requests below it */
     volatile apr_uint32_t *replay_warned;
@@ -79,7 +81,10 @@ apr_int64_t tp_conf_replay_max(const tp_dir_conf *dc);
 apr_int64_t tp_conf_refresh_max_age(const tp_dir_conf *dc);
 /* The single-flight timing for this section's refresh timeout. */
 void tp_conf_flight(const tp_dir_conf *dc, tp_flight_params *prm);
-/* Fills *c; returns 0 when no TokenProxyRefreshURL applies. */
+/* Fills *c; returns 0 when no TokenProxyRefreshURL applies.  With
+ * TokenProxyOIDCProvider and no TokenProxyRefreshURL, returns 1 with
+ * c->url NULL and the oauth2 format: the caller takes the discovered
+ * token_endpoint. */
 int tp_conf_refresh(const tp_dir_conf *dc, tp_refresh_cfg *c);
 void tp_conf_cookie_attrs(const tp_dir_conf *dc, tp_cookie_attrs *a);
 

@@ -1,7 +1,7 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
 /*
- * tp_http: a small HTTP POST client on libcurl, as httpd's mod_md uses
+ * tp_http: a small HTTP POST and GET client on libcurl, as httpd's mod_md uses
  * it.  One tp_http per child process keeps a stack of curl handles under
  * a thread mutex, so connections (and TLS sessions) to the refresh
  * endpoint are reused.  Always: no signals, a total timeout, http and
@@ -43,5 +43,10 @@ tp_http *tp_http_create(apr_pool_t *p);
 /* POST req; fills resp from p. */
 void tp_http_post(tp_http *h, apr_pool_t *p, const tp_http_req *req,
                   tp_http_resp *resp);
+
+/* GET url (discovery documents, key sets), with the same rules. */
+void tp_http_get(tp_http *h, apr_pool_t *p, const char *url,
+                 apr_interval_time_t timeout, apr_size_t max_answer,
+                 tp_http_resp *resp);
 
 #endif /* TP_HTTP_H */

@@ -63,6 +63,12 @@ void tp_refresh_build(apr_pool_t *p, const tp_refresh_cfg *c, const char *rt,
 void tp_revoke_build(apr_pool_t *p, const tp_refresh_cfg *c, const char *rt,
                      tp_refresh_req *out);
 
+/* A form POST of params (already escaped, "a=b&c=d") with the client
+ * authentication of c: HTTP Basic with a secret (client_secret_basic),
+ * else client_id in the body (a public client). */
+void tp_refresh_form(apr_pool_t *p, const tp_refresh_cfg *c,
+                     const char *params, tp_refresh_req *out);
+
 /* Classify an answer.  transport_error non-NULL: no HTTP answer at all. */
 void tp_refresh_classify(apr_pool_t *p, const tp_refresh_cfg *c,
                          const char *transport_error, int status,

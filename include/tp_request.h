@@ -24,6 +24,9 @@ typedef struct tp_req {
     unsigned int sent[2];      /* what arrived of the access and refresh
                                 * cookies: bit 0 the cookie itself, bit K
                                 * its chunk K; only these are ever cleared */
+    const char *id_cookie;     /* the ID cookie as sent (joined, still
+                                * sealed), or NULL */
+    unsigned int id_sent;      /* what arrived of it, as sent[] */
     int unopened;              /* cookies that did not open (1: access,
                                 * 2: refresh), to be cleared */
     const char *max_forwards;  /* the client's Max-Forwards, or NULL */

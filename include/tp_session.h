@@ -37,8 +37,20 @@ void tp_session_revoke(request_rec *r, const tp_dir_conf *dc, tp_req *rq);
 void tp_session_set_cookies(request_rec *r, const tp_dir_conf *dc,
                             const tp_tokens *tokens, const char *old_refresh);
 
-/* Clear what arrived of both token cookies (replacing any this module set
- * before); a cookie the request did not carry is left alone. */
+/* The HTTP client of this child process (NULL before child_init). */
+struct tp_http *tp_session_http(void);
+
+/* The keys that seal and open the ID cookie: TokenProxyCookieKey, else
+ * the per-start key; NULL when there is none yet. */
+const tp_keyring *tp_session_id_keys(request_rec *r, const tp_dir_conf *dc);
+
+/* Set the ID cookie (always sealed, chunked like the token cookies). */
+void tp_session_set_id_cookie(request_rec *r, const tp_dir_conf *dc,
+                              const char *id_token);
+
+/* Clear what arrived of both token cookies, and of the ID cookie with
+ * TokenProxyOIDCProvider (replacing any this module set before); a
+ * cookie the request did not carry is left alone. */
 void tp_session_clear_cookies(request_rec *r, const tp_dir_conf *dc);
 
 /* Clear the cookies that did not open (rq->unopened), unless this

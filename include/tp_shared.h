@@ -16,6 +16,7 @@
 #include <http_config.h>
 
 #include "tp_flight.h"
+#include "tp_sealcookie.h"
 
 #define TP_MUTEX_NAME "tokenproxy-refresh"
 #define TP_DEFAULT_CACHE "shmcb"
@@ -52,6 +53,10 @@ void tp_shared_note_refresh_configured(void);
 
 /* The store for tp_flight_run, or NULL when there is none. */
 const tp_flight_store *tp_shared_store(request_rec *r);
+
+/* A key ring holding the per-start key (NULL before post_config): seals
+ * what must not be forged when no TokenProxyCookieKey is set. */
+const tp_keyring *tp_shared_start_keyring(apr_pool_t *p);
 
 void tp_stat_inc(tp_stat_e which);
 apr_uint64_t tp_stat_get(tp_stat_e which);

@@ -84,6 +84,7 @@ void *tp_dir_conf_merge(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(csrf);
     MERGE_PTR(trusted);
     MERGE_PTR(csrf_header);
+    dc->oidc = tp_oidc_conf_merge(p, base->oidc, add->oidc);
     if (add->enabled != TP_UNSET) {
         dc->replay_warned = add->replay_warned;
         dc->section = add->section;
@@ -173,6 +174,10 @@ int tp_conf_refresh(const tp_dir_conf *dc, tp_refresh_cfg *c)
     c->fields.refresh = dc->field_refresh ? dc->field_refresh
                                           : "refreshToken";
     c->fields.expires = dc->field_expires ? dc->field_expires : "expiresIn";
+    if (!c->url && tp_oidc_issuer(dc)) {
+        c->format = TP_FORMAT_OAUTH2;   /* the discovered token_endpoint */
+        return 1;
+    }
     return c->url != NULL;
 }
 
@@ -204,6 +209,7 @@ void tp_conf_cookie_attrs(const tp_dir_conf *dc, tp_cookie_attrs *a)
 {
     const char *at = tp_conf_access_cookie(dc);
     const char *rt = tp_conf_refresh_cookie(dc);
+    const char *it = tp_oidc_id_cookie(dc);
 
     a->path = dc->cookie_path ? dc->cookie_path : TP_DEFAULT_COOKIE_PATH;
     a->secure = dc->cookie_secure != 0;     /* unset: On */
@@ -211,10 +217,10 @@ void tp_conf_cookie_attrs(const tp_dir_conf *dc, tp_cookie_attrs *a)
                                            : TP_SAMESITE_STRICT;
     /* the prefixes' rules hold even where nested sections contradict them
      * (each section is checked at startup) */
-    if (secure_prefix(at) || secure_prefix(rt)) {
+    if (secure_prefix(at) || secure_prefix(rt) || secure_prefix(it)) {
         a->secure = 1;
     }
-    if (host_prefix(at) || host_prefix(rt)) {
+    if (host_prefix(at) || host_prefix(rt) || host_prefix(it)) {
         a->path = "/";
     }
 }
@@ -224,12 +230,13 @@ void tp_conf_cookie_attrs(const tp_dir_conf *dc, tp_cookie_attrs *a)
 static const char *prefix_error(apr_pool_t *p, const char *what,
                                 const tp_dir_conf *dc)
 {
-    const char *names[2], *name;
+    const char *names[3], *name;
     int i;
 
     names[0] = tp_conf_access_cookie(dc);
     names[1] = tp_conf_refresh_cookie(dc);
-    for (i = 0; i < 2; i++) {
+    names[2] = tp_oidc_id_cookie(dc);
+    for (i = 0; i < 3; i++) {
         name = names[i];
         if (secure_prefix(name) && dc->cookie_secure == 0) {
             return apr_psprintf(p, "%s: the cookie '%s' needs Secure, but "

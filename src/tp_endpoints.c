@@ -8,12 +8,17 @@
 
 #include <httpd.h>
 #include <http_config.h>
+#include <http_core.h>
 #include <http_log.h>
 #include <http_protocol.h>
 #include <http_request.h>
 
 #include "tp_config.h"
 #include "tp_endpoints.h"
+#include "tp_oidc_conf.h"
+#include "tp_oidc_disc.h"
+#include "tp_oidc_req.h"
+#include "tp_sealcookie.h"
 #include "tp_request.h"
 #include "tp_session.h"
 
@@ -68,6 +73,33 @@ static int refresh_endpoint(request_rec *r, const tp_dir_conf *dc)
     return tp_session_unavailable(r);
 }
 
+/* RP-initiated logout: the provider's end_session_endpoint with the ID
+ * token as a hint, or NULL when the provider has none. */
+static const char *end_session(request_rec *r, const tp_dir_conf *dc,
+                               const tp_req *rq)
+{
+    tp_oidc_meta m;
+    const tp_keyring *kr = tp_session_id_keys(r, dc);
+    const char *idt = NULL, *post = tp_oidc_post_logout_url(dc);
+    const char *host = apr_table_get(r->headers_in, "Host");
+
+    if (!tp_oidc_disc_meta(r, dc, &m) || !m.end_session_endpoint) {
+        return NULL;
+    }
+    if (rq->id_cookie && !(kr && tp_opencookie(r->pool, kr,
+                                               tp_oidc_id_cookie(dc),
+                                               rq->id_cookie, &idt, NULL))) {
+        idt = NULL;     /* not one we sealed: no hint */
+    }
+    if (post[0] == '/') {
+        post = (host && !strpbrk(host, "/\\?#@ \t"))
+               ? tp_oidc_absolute(r->pool, ap_http_scheme(r), host, post)
+               : ap_construct_url(r->pool, post, r);
+    }
+    return tp_oidc_logout_url(r->pool, m.end_session_endpoint, idt, post,
+                              dc->client_id);
+}
+
 static int logout_endpoint(request_rec *r, const tp_dir_conf *dc)
 {
     tp_req *rq;
@@ -79,6 +111,13 @@ static int logout_endpoint(request_rec *r, const tp_dir_conf *dc)
     rq = tp_req_get(r, dc);
     tp_session_revoke(r, dc, rq);
     tp_session_clear_cookies(r, dc);
+    if (tp_oidc_issuer(dc) && tp_session_is_navigation(r)) {
+        const char *loc = end_session(r, dc, rq);
+        if (loc) {
+            apr_table_setn(r->headers_out, "Location", loc);
+            return HTTP_MOVED_TEMPORARILY;
+        }
+    }
     if (tp_session_is_navigation(r)) {
         apr_table_setn(r->headers_out, "Location", tp_conf_login_url(dc));
         return HTTP_MOVED_TEMPORARILY;

@@ -1,7 +1,7 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
 /*
- * libcurl POST with handle reuse.
+ * libcurl POST and GET with handle reuse; both share one option setup.
  */
 
 #include <string.h>
@@ -103,8 +103,9 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
-void tp_http_post(tp_http *h, apr_pool_t *p, const tp_http_req *req,
-                  tp_http_resp *resp)
+/* body NULL: a GET */
+static void perform(tp_http *h, apr_pool_t *p, const tp_http_req *req,
+                    tp_http_resp *resp)
 {
     CURL *c;
     CURLcode rc;
@@ -125,8 +126,10 @@ void tp_http_post(tp_http *h, apr_pool_t *p, const tp_http_req *req,
         resp->error = "could not create a curl handle";
         return;
     }
-    hdrs = curl_slist_append(hdrs, apr_pstrcat(p, "Content-Type: ",
-                                                req->content_type, NULL));
+    if (req->body) {
+        hdrs = curl_slist_append(hdrs, apr_pstrcat(p, "Content-Type: ",
+                                                    req->content_type, NULL));
+    }
     hdrs = curl_slist_append(hdrs, "Accept: application/json");
     hdrs = curl_slist_append(hdrs, "Expect:");
     if (req->authorization) {
@@ -143,9 +146,15 @@ void tp_http_post(tp_http *h, apr_pool_t *p, const tp_http_req *req,
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
+    if (req->body) {
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)req->len);
+    }
+    else {
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    }
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
@@ -174,4 +183,29 @@ void tp_http_post(tp_http *h, apr_pool_t *p, const tp_http_req *req,
     }
     curl_slist_free_all(hdrs);
     give_handle(h, c);
+}
+
+void tp_http_post(tp_http *h, apr_pool_t *p, const tp_http_req *req,
+                  tp_http_resp *resp)
+{
+    tp_http_req r = *req;
+
+    if (!r.body) {
+        r.body = "";
+        r.len = 0;
+    }
+    perform(h, p, &r, resp);
+}
+
+void tp_http_get(tp_http *h, apr_pool_t *p, const char *url,
+                 apr_interval_time_t timeout, apr_size_t max_answer,
+                 tp_http_resp *resp)
+{
+    tp_http_req r;
+
+    memset(&r, 0, sizeof(r));
+    r.url = url;
+    r.timeout = timeout;
+    r.max_answer = max_answer;
+    perform(h, p, &r, resp);
 }

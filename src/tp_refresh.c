@@ -54,7 +54,7 @@ static const char *basic_auth(apr_pool_t *p, const tp_refresh_cfg *c)
 }
 
 /* form body with client authentication as configured */
-static void form_request(apr_pool_t *p, const tp_refresh_cfg *c,
+void tp_refresh_form(apr_pool_t *p, const tp_refresh_cfg *c,
                          const char *params, tp_refresh_req *out)
 {
     const char *body = params;
@@ -76,7 +76,7 @@ void tp_refresh_build(apr_pool_t *p, const tp_refresh_cfg *c, const char *rt,
                       tp_refresh_req *out)
 {
     if (c->format == TP_FORMAT_OAUTH2) {
-        form_request(p, c, apr_pstrcat(p, "grant_type=refresh_token"
+        tp_refresh_form(p, c, apr_pstrcat(p, "grant_type=refresh_token"
                                           "&refresh_token=",
                                        tp_form_escape(p, rt), NULL), out);
         return;
@@ -100,7 +100,7 @@ void tp_refresh_build(apr_pool_t *p, const tp_refresh_cfg *c, const char *rt,
 void tp_revoke_build(apr_pool_t *p, const tp_refresh_cfg *c, const char *rt,
                      tp_refresh_req *out)
 {
-    form_request(p, c, apr_pstrcat(p, "token=", tp_form_escape(p, rt),
+    tp_refresh_form(p, c, apr_pstrcat(p, "token=", tp_form_escape(p, rt),
                                    "&token_type_hint=refresh_token", NULL),
                  out);
 }

@@ -77,8 +77,9 @@ static const char *usable(request_rec *r, const tp_dir_conf *dc,
 tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc)
 {
     tp_req *rq = ap_get_module_config(r->request_config, &tokenproxy_module);
-    const char *names[2];
-    tp_cookie_match found[2];
+    const char *names[3];
+    tp_cookie_match found[3];
+    int n = 2;
     const char *cookie;
 
     if (rq) {
@@ -94,12 +95,19 @@ tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc)
     }
     names[0] = tp_conf_access_cookie(dc);
     names[1] = tp_conf_refresh_cookie(dc);
-    rq->removed = tp_cookie_take(r->pool, cookie, names, 2, found,
+    if (tp_oidc_issuer(dc)) {
+        names[n++] = tp_oidc_id_cookie(dc);     /* never sent upstream */
+    }
+    rq->removed = tp_cookie_take(r->pool, cookie, names, n, found,
                                  &rq->cookie_out);
     rq->had_token_cookie = rq->removed > 0;
     rq->sent[0] = tp_cookie_sent(&found[0]);
     rq->sent[1] = tp_cookie_sent(&found[1]);
     rq->access = usable(r, dc, rq, 1, names[0], &found[0]);
     rq->refresh = usable(r, dc, rq, 2, names[1], &found[1]);
+    if (n > 2) {
+        rq->id_sent = tp_cookie_sent(&found[2]);
+        rq->id_cookie = tp_cookie_joined(r->pool, &found[2]);
+    }
     return rq;
 }

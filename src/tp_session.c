@@ -27,6 +27,9 @@
 #include "tp_http.h"
 #include "tp_jwt.h"
 #include "tp_nav.h"
+#include "tp_oidc_disc.h"
+#include "tp_oidc_req.h"
+#include "tp_oidc_verify.h"
 #include "tp_session.h"
 #include "tp_setcookie.h"
 #include "tp_shared.h"
@@ -58,6 +61,11 @@ void tp_session_child_init(apr_pool_t *pchild)
     http = tp_http_create(pchild);
 }
 
+tp_http *tp_session_http(void)
+{
+    return http;
+}
+
 static const char *fp(request_rec *r, const char *secret)
 {
     return tp_fingerprint(r->pool, secret, strlen(secret));
@@ -84,6 +92,8 @@ typedef struct refresh_call {
     request_rec *r;
     const tp_refresh_cfg *cfg;
     const char *rt;
+    int want_id;            /* keep an id_token of the answer */
+    const char *id_token;   /* the answer's id_token, or NULL */
 } refresh_call;
 
 /* The refresh call itself: tp_flight runs it at most once per token. */
@@ -108,6 +118,9 @@ static void call_endpoint(void *baton, apr_pool_t *p, tp_refresh_res *res)
     post(p, c->cfg->url, &req, c->cfg->timeout, &hres);
     tp_refresh_classify(p, c->cfg, hres.error, hres.status,
                         hres.content_type, hres.body, hres.len, res);
+    if (c->want_id && res->result == TP_REFRESH_OK) {
+        c->id_token = tp_oidc_answer_id_token(r->pool, hres.body, hres.len);
+    }
     tp_stat_inc(res->result == TP_REFRESH_OK ? TP_STAT_SUCCEEDED
                 : res->result == TP_REFRESH_REJECTED ? TP_STAT_REJECTED
                 : TP_STAT_UNAVAILABLE);
@@ -138,6 +151,23 @@ static void call_cluster(void *baton, apr_pool_t *p, tp_refresh_res *res)
                        call_endpoint, c->inner, res);
 }
 
+/* A refresh answer's new ID token: checked like the login's (no nonce),
+ * then kept; a bad one is logged and the old ID cookie stays. */
+static void refresh_id_token(request_rec *r, const tp_dir_conf *dc,
+                             const tp_oidc_meta *m, const char *idt)
+{
+    tp_idtoken t;
+    const char *why;
+
+    if (tp_oidc_verify(r, dc, m, idt, NULL, &t, &why) != TP_VERIFY_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "tokenproxy: the refresh answer's ID token fp=%s "
+                      "refused: %s", fp(r, idt), why ? why : "?");
+        return;
+    }
+    tp_session_set_id_cookie(r, dc, idt);
+}
+
 tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
                                 tp_req *rq)
 {
@@ -150,9 +180,19 @@ tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
     tp_flight_refresh_fn fn = call_endpoint;
     void *baton = &call;
     unsigned char key[TP_FLIGHT_KEY_LEN];
+    tp_oidc_meta meta;
 
     if (!tp_conf_refresh(dc, &cfg) || !rq->refresh) {
         return TP_REFRESH_REJECTED;
+    }
+    memset(&call, 0, sizeof(call));
+    memset(&meta, 0, sizeof(meta));
+    if (!cfg.url) {             /* TokenProxyOIDCProvider's token_endpoint */
+        if (!tp_oidc_disc_meta(r, dc, &meta)) {
+            return TP_REFRESH_UNAVAILABLE;
+        }
+        cfg.url = meta.token_endpoint;
+        call.want_id = 1;
     }
     call.r = r;
     call.cfg = &cfg;
@@ -217,6 +257,9 @@ tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
     }
     rq->refreshed = 1;
     rq->cookies_set = 1;
+    if (call.id_token) {
+        refresh_id_token(r, dc, &meta, call.id_token);
+    }
     return TP_REFRESH_OK;
 }
 
@@ -225,16 +268,21 @@ void tp_session_revoke(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
     tp_refresh_cfg cfg;
     tp_refresh_req req;
     tp_http_resp hres;
+    tp_oidc_meta meta;
+    const char *url = dc->revoke_url;
 
-    if (!dc->revoke_url || !rq->refresh) {
+    if (!rq->refresh || !http) {
         return;
     }
-    if (!http) {
+    if (!url && tp_oidc_issuer(dc) && tp_oidc_disc_meta(r, dc, &meta)) {
+        url = meta.revocation_endpoint;     /* or NULL: none */
+    }
+    if (!url) {
         return;
     }
     tp_conf_refresh(dc, &cfg);
     tp_revoke_build(r->pool, &cfg, rq->refresh, &req);
-    post(r->pool, dc->revoke_url, &req, cfg.timeout, &hres);
+    post(r->pool, url, &req, cfg.timeout, &hres);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "tokenproxy: revocation of fp=%s: %s",
                   fp(r, rq->refresh),
@@ -259,35 +307,43 @@ static int own_cookie(const char *v, const char *name)
 
 /* Is table entry e one of this module's Set-Cookie headers? */
 static int own_entry(const apr_table_entry_t *e, const char *access,
-                     const char *refresh)
+                     const char *refresh, const char *id)
 {
     return e->key && !strcasecmp(e->key, "Set-Cookie")
-           && (own_cookie(e->val, access) || own_cookie(e->val, refresh));
+           && (own_cookie(e->val, access) || own_cookie(e->val, refresh)
+               || (id && own_cookie(e->val, id)));
 }
 
-/* Remove the Set-Cookie headers this module put on the response. */
-static void drop_own_cookies(request_rec *r, const tp_dir_conf *dc)
+/* Remove the Set-Cookie headers this module put on the response (of the
+ * token cookies, and of the ID cookie when with_id). */
+static void drop_cookies(request_rec *r, const tp_dir_conf *dc, int with_id)
 {
     const apr_array_header_t *arr = apr_table_elts(r->err_headers_out);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
     const char *a = tp_conf_access_cookie(dc);
     const char *f = tp_conf_refresh_cookie(dc);
+    const char *id = with_id ? tp_oidc_id_cookie(dc) : NULL;
     apr_table_t *keep;
     int i, own = 0;
 
     for (i = 0; i < arr->nelts; i++) {
-        own += own_entry(&e[i], a, f);
+        own += own_entry(&e[i], a, f, id);
     }
     if (!own) {
         return;
     }
     keep = apr_table_make(r->pool, arr->nelts);
     for (i = 0; i < arr->nelts; i++) {
-        if (e[i].key && !own_entry(&e[i], a, f)) {
+        if (e[i].key && !own_entry(&e[i], a, f, id)) {
             apr_table_addn(keep, e[i].key, e[i].val);
         }
     }
     r->err_headers_out = keep;
+}
+
+static void drop_own_cookies(request_rec *r, const tp_dir_conf *dc)
+{
+    drop_cookies(r, dc, 0);
 }
 
 static void no_store(request_rec *r)
@@ -354,15 +410,14 @@ static void clear_one(request_rec *r, const char *name, unsigned int sent,
 /* Set one token cookie: sealed when keys are set, in chunks when large,
  * with the chunks the client has and no longer needs cleared.  0 when it
  * cannot be set. */
-static int set_one(request_rec *r, const tp_dir_conf *dc, const char *name,
+static int set_one(request_rec *r, const tp_keyring *keys, const char *name,
                    const char *value, apr_int64_t age, unsigned int sent,
                    const tp_cookie_attrs *attrs)
 {
     const char *parts[TP_MAX_CHUNKS];
     int n, k;
 
-    if (dc->keys && !(value = tp_sealcookie(r->pool, dc->keys, name,
-                                            value))) {
+    if (keys && !(value = tp_sealcookie(r->pool, keys, name, value))) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "tokenproxy: could not seal cookie '%s'", name);
         return 0;
@@ -410,10 +465,10 @@ void tp_session_set_cookies(request_rec *r, const tp_dir_conf *dc,
     }
     tp_conf_cookie_attrs(dc, &attrs);
     drop_own_cookies(r, dc);
-    set_one(r, dc, tp_conf_access_cookie(dc), tokens->access, age,
+    set_one(r, dc->keys, tp_conf_access_cookie(dc), tokens->access, age,
             rq->sent[0], &attrs);
     if (rt) {
-        set_one(r, dc, tp_conf_refresh_cookie(dc), rt,
+        set_one(r, dc->keys, tp_conf_refresh_cookie(dc), rt,
                 tp_conf_refresh_max_age(dc), rq->sent[1], &attrs);
     }
     no_store(r);
@@ -428,6 +483,31 @@ void tp_session_clear_cookies(request_rec *r, const tp_dir_conf *dc)
     drop_own_cookies(r, dc);
     clear_one(r, tp_conf_access_cookie(dc), rq->sent[0], &attrs);
     clear_one(r, tp_conf_refresh_cookie(dc), rq->sent[1], &attrs);
+    if (tp_oidc_issuer(dc)) {
+        drop_cookies(r, dc, 1);
+        clear_one(r, tp_oidc_id_cookie(dc), rq->id_sent, &attrs);
+    }
+    no_store(r);
+}
+
+const tp_keyring *tp_session_id_keys(request_rec *r, const tp_dir_conf *dc)
+{
+    return dc->keys ? dc->keys : tp_shared_start_keyring(r->pool);
+}
+
+void tp_session_set_id_cookie(request_rec *r, const tp_dir_conf *dc,
+                              const char *id_token)
+{
+    tp_cookie_attrs attrs;
+    const tp_req *rq = tp_req_get(r, dc);
+    const tp_keyring *kr = tp_session_id_keys(r, dc);
+
+    if (!kr) {
+        return;
+    }
+    tp_conf_cookie_attrs(dc, &attrs);
+    set_one(r, kr, tp_oidc_id_cookie(dc), id_token,
+            tp_conf_refresh_max_age(dc), rq->id_sent, &attrs);
     no_store(r);
 }
 

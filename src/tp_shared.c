@@ -364,6 +364,19 @@ const tp_flight_store *tp_shared_store(request_rec *r)
     return st;
 }
 
+const tp_keyring *tp_shared_start_keyring(apr_pool_t *p)
+{
+    tp_keyring *kr;
+
+    if (!rd || !rd->ready) {
+        return NULL;
+    }
+    kr = apr_pcalloc(p, sizeof(*kr));
+    kr->n = 1;
+    memcpy(kr->keys[0], rd->seal_key, TP_SEAL_KEY_LEN);
+    return kr;
+}
+
 /* ---- counters ---- */
 
 void tp_stat_inc(tp_stat_e which)

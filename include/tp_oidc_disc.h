@@ -1,0 +1,38 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * tp_oidc_disc: the OpenID provider's metadata (discovery) and key set,
+ * fetched on first use (httpd starts while the provider is down) and
+ * cached per child process under a thread mutex.  The metadata is fetched
+ * again after an hour, the key set after an hour or for a kid it does not
+ * know; failed fetches are retried at most every TP_DISC_RETRY seconds.
+ * The cache keeps the documents; every request parses its own copy.
+ */
+#ifndef TP_OIDC_DISC_H
+#define TP_OIDC_DISC_H
+
+#include <httpd.h>
+
+#include "tp_config.h"
+#include "tp_jose.h"
+#include "tp_oidc_meta.h"
+
+#define TP_DISC_TTL      3600   /* seconds a document is used */
+#define TP_DISC_RETRY    10     /* seconds between failed fetches */
+#define TP_JWKS_REFETCH  30     /* seconds between unknown-kid refetches */
+
+/* Per child process. */
+void tp_oidc_disc_child_init(apr_pool_t *pchild);
+
+/* The section's provider metadata: 1 and *out, or 0 when it cannot be
+ * had now (logged at info; answer 503). */
+int tp_oidc_disc_meta(request_rec *r, const tp_dir_conf *dc,
+                      tp_oidc_meta *out);
+
+/* The provider's key set, parsed from r->pool; refetch: a kid was not
+ * found, fetch again unless that was done within TP_JWKS_REFETCH.  NULL
+ * when there is none (logged). */
+const tp_jwks *tp_oidc_disc_jwks(request_rec *r, const tp_dir_conf *dc,
+                                 const tp_oidc_meta *m, int refetch);
+
+#endif /* TP_OIDC_DISC_H */
