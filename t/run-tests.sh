@@ -38,7 +38,7 @@ record() {  # passed failed what
 unit_src=(src/tp_cookie.c src/tp_token.c src/tp_jwt.c src/tp_answer.c
           src/tp_refresh.c src/tp_setcookie.c src/tp_nav.c src/tp_seal.c
           src/tp_flight.c src/tp_b64.c src/tp_sealcookie.c src/tp_csrf.c
-          src/tp_cluster.c)
+          src/tp_cluster.c src/tp_jose.c src/tp_idtoken.c src/tp_oidc_meta.c)
 # shellcheck disable=SC2046
 if gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude \
         $(pkg-config --cflags apr-1 apr-util-1 check jansson) t/unit/*.c \
@@ -72,7 +72,7 @@ fi
 
 # 1c. the fuzz targets' corpora, replayed (clang, libFuzzer, ASan, UBSan)
 if fuzz/build.sh >/dev/null 2>&1; then
-    for t in cookie jwt answer sealed; do
+    for t in cookie jwt answer sealed oidc; do
         if out=$(ASAN_OPTIONS=detect_leaks=1 "fuzz/bin/fuzz_$t" -runs=0 \
                  "fuzz/corpus/$t" 2>&1); then
             record 1 0 "fuzz corpus $t ($(ls "fuzz/corpus/$t" | wc -l) inputs)"

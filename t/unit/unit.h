@@ -16,5 +16,6 @@ Suite *session_suite(unit_fixture setup, unit_fixture teardown);
 Suite *flight_suite(unit_fixture setup, unit_fixture teardown);
 Suite *security_suite(unit_fixture setup, unit_fixture teardown);
 Suite *cluster_suite(unit_fixture setup, unit_fixture teardown);
+Suite *oidc_suite(unit_fixture setup, unit_fixture teardown);
 
 #endif
