@@ -480,11 +480,10 @@ void tp_session_clear_cookies(request_rec *r, const tp_dir_conf *dc)
     const tp_req *rq = tp_req_get(r, dc);
 
     tp_conf_cookie_attrs(dc, &attrs);
-    drop_own_cookies(r, dc);
+    drop_cookies(r, dc, tp_oidc_issuer(dc) != NULL);
     clear_one(r, tp_conf_access_cookie(dc), rq->sent[0], &attrs);
     clear_one(r, tp_conf_refresh_cookie(dc), rq->sent[1], &attrs);
     if (tp_oidc_issuer(dc)) {
-        drop_cookies(r, dc, 1);
         clear_one(r, tp_oidc_id_cookie(dc), rq->id_sent, &attrs);
     }
     no_store(r);

@@ -1,0 +1,364 @@
+#!/usr/bin/env perl
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+#
+# Log in with a real OpenID provider: oidc-provider (npm, version pinned
+# in t/oidc/package-lock.json) on 127.0.0.1, a confidential client with
+# client_secret_basic, PKCE required, refresh tokens rotated.  A browser
+# (LWP with a cookie jar) goes through the module's login, the provider's
+# own login and consent pages, and the callback; then API calls, a
+# transparent refresh, the user endpoint and RP-initiated logout; then the
+# refusals.  httpd runs at trace8; no secret may reach its error log.
+#
+#   perl t/oidc/oidc.t      (from the top of the tree, after npm ci in
+#                            t/oidc; TAP output)
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Test::More;
+use File::Temp ();
+use HTTP::Cookies ();
+use LWP::UserAgent ();
+use URI ();
+use JSON::PP ();
+use MIME::Base64 ();
+use POSIX ();
+use TPCluster;
+
+$SIG{ALRM} = sub { die "login tests: over 5 minutes, stopping\n" };
+alarm 300;
+
+my $top = "$FindBin::Bin/../..";
+my $dir = File::Temp::tempdir('tokenproxy-oidc.XXXXXX', TMPDIR => 1, CLEANUP => 1);
+chmod 0755, $dir;
+my $json = JSON::PP->new;
+
+# the module's sealing, for reading and writing cookies as it does
+my $sealtool = "$dir/sealtool";
+system("gcc -std=c11 -D_GNU_SOURCE -I$top/include \$(pkg-config --cflags apr-1) "
+       . "$top/t/oidc/sealtool.c $top/src/tp_sealcookie.c $top/src/tp_seal.c "
+       . "$top/src/tp_b64.c -o $sealtool \$(pkg-config --libs apr-1 openssl)") == 0
+    or die "cannot build the sealing tool\n";
+open my $kf, '>', "$dir/cookie.key" or die;
+print $kf join('', map { sprintf '%02x', int rand 256 } 1 .. 32), "\n";
+close $kf;
+chmod 0644, "$dir/cookie.key";
+sub seal_tool {
+    my ($how, $name, $value) = @_;
+    local $ENV{V} = $value;
+    open my $p, '-|', 'sh', '-c', "printf '%s' \"\$V\" | $sealtool $how $dir/cookie.key '$name'"
+        or die;
+    my $out = do { local $/; <$p> };
+    close $p;
+    chomp $out if defined $out;
+    return $? == 0 ? $out : undef;
+}
+
+my $mock = start_mock($dir);
+my $pport = free_port();
+my $issuer = "http://127.0.0.1:$pport";
+my $conf = <<CONF;
+LogLevel info tokenproxy:trace8
+TokenProxyOIDCProvider $issuer
+TokenProxyClient tp-client s3cr3t-client-secret
+TokenProxyRedirectURI /auth/callback
+TokenProxyScope openid offline_access profile email
+TokenProxyAuthParam prompt consent
+TokenProxyPostLogoutURL /bye
+TokenProxyLoginURL /auth/login
+TokenProxyCookieSecure Off
+TokenProxyCookieKey $dir/cookie.key
+<Location /tp-status>
+    SetHandler tokenproxy-status
+</Location>
+<Location /auth/login>
+    SetHandler tokenproxy-login
+</Location>
+<Location /auth/callback>
+    SetHandler tokenproxy-callback
+</Location>
+<Location /auth/user>
+    SetHandler tokenproxy-user
+</Location>
+<Location /auth/logout>
+    SetHandler tokenproxy-logout
+</Location>
+ProxyPass /api/ http://127.0.0.1:$mock/echo/api/
+<Location /api/>
+    TokenProxy On
+</Location>
+CONF
+# httpd starts while the provider is down: nothing is fetched at startup
+my $node = start_node($dir, 'oidc', 'event', $conf);
+my $site = "http://127.0.0.1:$node->{port}";
+ok(1, 'httpd started while the provider was not running');
+
+my $provider_pid = fork() // die "fork: $!";
+if (!$provider_pid) {
+    open STDIN, '<', '/dev/null';
+    open STDOUT, '>', "$dir/provider.log";
+    open STDERR, '>&', \*STDOUT;
+    exec 'node', "$top/t/oidc/provider.mjs", $pport, $node->{port} or POSIX::_exit(1);
+}
+END { if ($provider_pid) { kill 'TERM', $provider_pid; waitpid($provider_pid, 0) } }
+wait_until(30, sub { http_req($pport, GET => '/.well-known/openid-configuration', [], undef, 5)->{status} == 200 })
+    or BAIL_OUT('oidc-provider did not start: ' . `tail -5 $dir/provider.log`);
+
+sub pstats { my $r = http_req($pport, GET => '/__stats', [], undef, 5); return eval { $json->decode($r->{body}) } || {} }
+
+sub browser {
+    my $ua = LWP::UserAgent->new(max_redirect => 0, timeout => 20,
+                                 cookie_jar => HTTP::Cookies->new);
+    $ua->default_header(Accept => 'text/html');
+    return $ua;
+}
+sub cookie_of {
+    my ($ua, $name) = @_;
+    my $v;
+    $ua->cookie_jar->scan(sub { $v = $_[2] if $_[1] eq $name && $_[4] eq '127.0.0.1' && $_[3] !~ /:$pport/ });
+    return $v;
+}
+sub cookie_names {
+    my ($ua, $re) = @_;
+    my @n;
+    $ua->cookie_jar->scan(sub { push @n, $_[1] if $_[1] =~ $re });
+    return @n;
+}
+sub set_cookie {
+    my ($ua, $name, $value) = @_;
+    $ua->cookie_jar->set_cookie(0, $name, $value, '/', '127.0.0.1', $node->{port}, 1, 0, 300, 0);
+}
+sub set_cookies_of {   # the Set-Cookie names=values of a response
+    my ($r) = @_;
+    my %c;
+    for ($r->header('Set-Cookie')) { $c{$1} = $2 if /^([^=]+)=([^;]*)/ }
+    return \%c;
+}
+sub loc { my ($r) = @_; my $l = $r->header('Location') // return ''; return URI->new_abs($l, $r->base)->as_string }
+
+# From the module's login to the callback URL the provider sends the
+# browser to, filling the provider's login and consent forms (or
+# cancelling at the login form: abort => 1).
+my (@codes, @states);
+sub to_callback {
+    my ($ua, %o) = @_;
+    my $r = $ua->get("$site/auth/login" . ($o{return} ? "?return=$o{return}" : ''));
+    return (undef, $r) unless $r->code == 302;
+    my $url = loc($r);
+    for (1 .. 12) {
+        if ($url =~ m{^\Q$site\E/auth/callback}) {
+            my $u = URI->new($url);
+            push @codes, $u->query_param('code') if $u->query_param('code');
+            push @states, $u->query_param('state') if $u->query_param('state');
+            return ($url, $r);
+        }
+        $r = $ua->get($url);
+        if ($r->code =~ /^30[23]$/) { $url = loc($r); next }
+        my $html = $r->decoded_content // '';
+        my ($action) = $html =~ /<form[^>]*action="([^"]+)"/;
+        last unless $r->code == 200 && $action;
+        $action = URI->new_abs($action, $r->base)->as_string;
+        if ($html =~ /name="login"/) {
+            if ($o{abort}) {
+                my ($abort) = $html =~ m{href="([^"]*/abort)"};
+                $url = URI->new_abs($abort, $r->base)->as_string;
+                next;
+            }
+            $r = $ua->post($action, { prompt => 'login', login => $o{user} // 'alice',
+                                      password => 's3cr3t-password' });
+        }
+        else {
+            $r = $ua->post($action, { prompt => 'consent' });
+        }
+        last unless $r->code =~ /^30[23]$/;
+        $url = loc($r);
+    }
+    return (undef, $r);
+}
+
+sub api {
+    my ($ua) = @_;
+    my $r = $ua->get("$site/api/x", Accept => 'application/json');
+    my $j = eval { $json->decode($r->decoded_content) } || {};
+    my ($auth) = map { $_->[1] } grep { lc $_->[0] eq 'authorization' } @{ $j->{headers} || [] };
+    return ($r, $auth // '');
+}
+
+my @secrets = ('s3cr3t');
+sub token_in_jar {
+    my ($ua, $name) = @_;
+    my $v = cookie_of($ua, $name);
+    my $t = defined $v ? seal_tool('open', $name, $v) : undef;
+    push @secrets, $t if $t;
+    return $t;
+}
+
+# ---- 1. the whole login
+my $alice = browser();
+my ($cb, $r) = to_callback($alice, return => '/app/page%3Fx%3D1');
+ok($cb, 'the provider sends the browser to the callback with a code')
+    or diag($r->status_line . ' ' . substr($r->decoded_content // '', 0, 300));
+my $login_cookie = (cookie_names($alice, qr/^tp-login-/))[0] // '';
+my $state_sealed = cookie_of($alice, $login_cookie) // '';
+my $state_plain = seal_tool('open', $login_cookie, $state_sealed) // '';
+like($state_plain, qr/^v1\|\d+\|[A-Za-z0-9_-]{43}\|[A-Za-z0-9_-]{43}\|[A-Za-z0-9_-]{43}\|\/app\/page\?x=1$/,
+     'the login state cookie is sealed and holds time, state, nonce, verifier and the return path');
+push @secrets, grep { length > 20 } split /\|/, $state_plain;
+$r = $alice->get($cb);
+is($r->code, 302, 'the callback answers 302');
+is(loc($r), "$site/app/page?x=1", '... to the return path');
+my $sc = set_cookies_of($r);
+ok($sc->{accessToken} && $sc->{refreshToken} && $sc->{idToken}, 'access, refresh and ID cookies are set');
+is($sc->{$login_cookie}, '', 'the login state cookie is cleared');
+like(join("\n", $r->header('Set-Cookie')), qr/idToken=tp1\.[^;]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict/,
+     'the ID cookie is sealed and HttpOnly');
+is(pstats()->{'grant.authorization_code'}, 1, 'one code exchange at the provider');
+my $at = token_in_jar($alice, 'accessToken');
+my $rt = token_in_jar($alice, 'refreshToken');
+token_in_jar($alice, 'idToken');
+
+# ---- 2. API calls carry the access token
+my $auth;
+($r, $auth) = api($alice);
+is($r->code, 200, 'an API call after the login answers 200');
+is($auth, "Bearer $at", '... and the upstream got the access token');
+
+# ---- 3. the user endpoint
+$r = $alice->get("$site/auth/user", Accept => 'application/json');
+is($r->code, 200, 'the user endpoint answers 200');
+my $u = eval { $json->decode($r->decoded_content) } || {};
+is(join(',', $u->{sub} // '-', $u->{email} // '-', $u->{name} // '-', $u->{iss} // '-'),
+   "alice,alice\@example.test,User alice,$issuer", '... with the ID token claims');
+ok(!exists $u->{nonce} && $u->{exp}, '... exp but no nonce');
+is($r->header('Cache-Control'), 'no-store', '... and Cache-Control: no-store');
+ok(index($r->decoded_content, $at) < 0 && $r->decoded_content !~ /eyJ/, '... and no token');
+{
+    my $anon = browser();
+    $r = $anon->get("$site/auth/user", Accept => 'application/json');
+    is($r->code . ' ' . $r->decoded_content, qq(401 {"error":"unauthorized"}\n), 'no session: 401');
+    my $b64 = sub { my $s = MIME::Base64::encode_base64url($_[0]); $s };
+    my $forged = $b64->('{"alg":"none"}') . '.' . $b64->(qq({"iss":"$issuer","aud":"tp-client","sub":"mallory","exp":9999999999,"iat:1})) . '.';
+    set_cookie($anon, idToken => $forged);
+    set_cookie($anon, accessToken => $sc->{accessToken});
+    $r = $anon->get("$site/auth/user", Accept => 'application/json');
+    is($r->code, 401, 'a forged plain ID cookie is not reported');
+}
+
+# ---- 4. a transparent refresh: the access cookie has expired
+$alice->cookie_jar->clear('127.0.0.1', '/', 'accessToken');
+($r, $auth) = api($alice);
+is($r->code, 200, 'without the access cookie, the API call still answers 200');
+is(pstats()->{'grant.refresh_token'}, 1, '... after one refresh at the discovered token_endpoint');
+my $at2 = token_in_jar($alice, 'accessToken');
+my $rt2 = token_in_jar($alice, 'refreshToken');
+ok($at2 && $at2 ne $at && $rt2 && $rt2 ne $rt, '... with new, rotated access and refresh cookies');
+is($auth, "Bearer $at2", '... and the upstream got the new access token');
+ok(set_cookies_of($r)->{idToken}, "... and the refresh answer's ID token replaced the ID cookie");
+($r, $auth) = api($alice);
+is("$r->{_rc} $auth", "200 Bearer $at2", 'the next call uses the new token, no refresh');
+is(pstats()->{'grant.refresh_token'}, 1, '... still one refresh');
+
+# ---- 5. RP-initiated logout
+my $id_token = token_in_jar($alice, 'idToken');
+$r = $alice->get("$site/auth/logout");
+is($r->code, 302, 'logout (a navigation) answers 302');
+my $end = URI->new(loc($r));
+is($end->scheme . '://' . $end->host_port . $end->path, "$issuer/session/end", '... to the end_session_endpoint');
+is(join(' ', map { $_ . '=' . ($end->query_param($_) // '-') } qw(post_logout_redirect_uri client_id)),
+   "post_logout_redirect_uri=$site/bye client_id=tp-client", '... with post_logout_redirect_uri and client_id');
+is($end->query_param('id_token_hint'), $id_token, '... and id_token_hint');
+$sc = set_cookies_of($r);
+is(join(',', map { $sc->{$_} // 'kept' } qw(accessToken refreshToken idToken)), ',,', 'the three cookies are cleared');
+is(join(',', map { pstats()->{$_} // 0 } 'POST /token/revocation', 'grant.revoked'), '1,1',
+   'the refresh token was revoked at the revocation_endpoint');
+$r = $alice->get($end->as_string);
+my $html = $r->decoded_content // '';
+my ($action) = $html =~ /<form[^>]*action="([^"]+)"/;
+my %fields = $html =~ /<input type="hidden" name="([^"]+)" value="([^"]*)"/g;
+$r = $alice->post(URI->new_abs($action // '/', $r->base)->as_string, { %fields, logout => 'yes' });
+is(loc($r), "$site/bye", 'the provider sends the browser to the post-logout URL');
+$r = $alice->get("$site/api/x", Accept => 'application/json');
+is($r->code, 401, 'after logout, API calls answer 401');
+
+# ---- 6. refusals
+sub no_token_cookie {
+    my ($r) = @_;
+    my $c = set_cookies_of($r);
+    return !grep { length($c->{$_} // '') } qw(accessToken refreshToken idToken);
+}
+{   # the provider reports access_denied
+    my $b = browser();
+    my ($cb) = to_callback($b, abort => 1);
+    like($cb // '', qr/[?&]error=access_denied/, 'cancelling at the provider comes back with error=access_denied');
+    my $r = $b->get($cb // "$site/auth/callback");
+    is($r->code, 403, 'access_denied: 403');
+    ok(no_token_cookie($r), '... no token cookie');
+    like($r->decoded_content, qr{<a href="/auth/login">}, '... and a page that offers to start over');
+}
+my ($b1, $b2) = (browser(), browser());
+my ($cb1) = to_callback($b1);
+{   # state from another browser
+    my ($cb2) = to_callback($b2);
+    my $r = $b2->get($cb1, Accept => 'application/json');
+    is($r->code, 400, "a callback with another browser's state: 400");
+    like($r->decoded_content, qr/"error":"invalid_state"/, '... invalid_state');
+    ok(no_token_cookie($r), '... no token cookie');
+    is(pstats()->{'grant.authorization_code'}, 1, '... and no code exchange');
+}
+my $saved_name = (cookie_names($b1, qr/^tp-login-/))[0];
+my $saved = cookie_of($b1, $saved_name);
+$r = $b1->get($cb1);
+is($r->code, 302, 'the browser that began the login completes it');
+{   # replays
+    my $r = $b1->get($cb1, Accept => 'application/json');
+    is($r->code, 400, 'the same callback again: 400 (the login cookie is gone)');
+    my $c = browser();
+    set_cookie($c, $saved_name, $saved);
+    $r = $c->get($cb1, Accept => 'application/json');
+    is($r->code, 401, 'the same callback with the old login cookie: 401 (the code was used)');
+    ok(no_token_cookie($r), '... no token cookie');
+}
+{   # a tampered login cookie
+    my $b = browser();
+    my ($cb) = to_callback($b);
+    my $n = (cookie_names($b, qr/^tp-login-/))[0];
+    my $v = cookie_of($b, $n);
+    substr($v, 20, 1) = substr($v, 20, 1) eq 'A' ? 'B' : 'A';
+    set_cookie($b, $n, $v);
+    my $r = $b->get($cb, Accept => 'application/json');
+    is($r->code, 400, 'a tampered login cookie: 400');
+    ok(no_token_cookie($r), '... no token cookie');
+}
+{   # an expired login cookie: the same state, begun an hour ago
+    my $b = browser();
+    my ($cb) = to_callback($b);
+    my $n = (cookie_names($b, qr/^tp-login-/))[0];
+    my $plain = seal_tool('open', $n, cookie_of($b, $n)) // '';
+    my $old = time - 3600;
+    $plain =~ s/^v1\|\d+\|/v1|$old|/;
+    set_cookie($b, $n, seal_tool('seal', $n, $plain));
+    my $r = $b->get($cb, Accept => 'application/json');
+    is($r->code, 400, 'a login cookie older than 5 minutes: 400');
+    like($r->decoded_content, qr/"error":"expired_state"/, '... expired_state');
+    ok(no_token_cookie($r), '... no token cookie');
+}
+{   # the token endpoint is down
+    my $b = browser();
+    my ($cb) = to_callback($b);
+    kill 'TERM', $provider_pid;
+    waitpid($provider_pid, 0);
+    $provider_pid = 0;
+    my $r = $b->get($cb, Accept => 'application/json');
+    is($r->code, 503, 'the provider is down at the callback: 503');
+    ok(no_token_cookie($r), '... no token cookie');
+}
+
+# ---- 7. the error log at trace8 holds no secret
+push @secrets, @codes, @states;
+my $log = do { local $/; open my $fh, '<', "$node->{root}/logs/error_log" or die; <$fh> };
+ok(length($log) > 1000 && $log =~ /tokenproxy:trace/, 'the error log has trace lines');
+my @leaks = grep { index($log, $_) >= 0 } grep { defined && length } @secrets;
+is(scalar(@leaks), 0, 'no code, state, nonce, verifier, token or secret in the error log')
+    or diag('leaked: ' . join(', ', map { substr($_, 0, 12) . '...' } @leaks));
+
+done_testing();

@@ -1,0 +1,68 @@
+// Licensed under the Apache License, Version 2.0 (see LICENSE).
+//
+// A real OpenID provider for mod_tokenproxy's login tests: oidc-provider
+// (npm, pinned in package-lock.json) on 127.0.0.1, with its own login and
+// consent pages (devInteractions), PKCE required, refresh tokens rotated,
+// revocation and RP-initiated logout, and one confidential client using
+// client_secret_basic.  GET /__stats answers the counts of what it did.
+//
+//   node provider.mjs PORT HTTPD_PORT
+import http from 'node:http';
+import Provider from 'oidc-provider';
+
+const [port, httpdPort] = process.argv.slice(2).map(Number);
+const issuer = `http://127.0.0.1:${port}`;
+const site = `http://127.0.0.1:${httpdPort}`;
+const stats = {};
+const count = (k) => { stats[k] = (stats[k] || 0) + 1; };
+
+const provider = new Provider(issuer, {
+  clients: [{
+    client_id: 'tp-client',
+    client_secret: 's3cr3t-client-secret',
+    redirect_uris: [`${site}/auth/callback`],
+    post_logout_redirect_uris: [`${site}/bye`],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+  }],
+  pkce: { required: () => true },
+  rotateRefreshToken: true,
+  scopes: ['openid', 'offline_access', 'profile', 'email'],
+  claims: { openid: ['sub'], profile: ['name'], email: ['email'] },
+  conformIdTokenClaims: false,
+  cookies: { keys: ['s3cr3t-provider-cookie-key'] },
+  features: {
+    devInteractions: { enabled: true },
+    revocation: { enabled: true },
+    rpInitiatedLogout: { enabled: true },
+  },
+  async findAccount(ctx, id) {
+    return {
+      accountId: id,
+      async claims() {
+        return { sub: id, name: `User ${id}`, email: `${id}@example.test` };
+      },
+    };
+  },
+});
+provider.on('grant.success', (ctx) => count(`grant.${ctx.oidc.params.grant_type}`));
+provider.on('grant.error', (ctx) => count(`grant_error.${ctx.oidc.params?.grant_type}`));
+provider.on('grant.revoked', () => count('grant.revoked'));
+provider.on('end_session.success', () => count('end_session'));
+
+const app = provider.callback();
+const server = http.createServer((req, res) => {
+  if (req.url === '/__stats') {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(stats));
+    return;
+  }
+  if (req.method === 'POST') count(`POST ${req.url.split('?')[0]}`);
+  app(req, res);
+});
+server.listen(port, '127.0.0.1', () => console.log(`oidc-provider ${issuer}`));
+// stop with the test that started us
+const parent = process.ppid;
+setInterval(() => { try { process.kill(parent, 0); } catch { process.exit(0); } }, 1000).unref();
+process.on('SIGTERM', () => process.exit(0));
