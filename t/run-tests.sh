@@ -4,6 +4,8 @@
 #   2. C unit tests (Check),
 #   3. the Apache::Test suite under the event, worker and prefork MPMs,
 #      and the cluster tests: three nodes (one per MPM) and redis-server,
+#      and the login tests against a real OpenID provider (oidc-provider,
+#      npm ci in t/oidc; needs Node.js >= 20.19),
 #   4. the README's demo command, non-interactively.
 #   5. the unit tests under ASan+UBSan, and the fuzzers' corpora replayed.
 # Ends with one line "suite: N passed, M failed".
@@ -185,6 +187,34 @@ fi
 record "${cp:-0}" "${cf:-0}" "cluster (three nodes, redis-server)"
 if [ "${cf:-0}" -ne 0 ]; then
     while IFS= read -r l; do recap+=("  cluster: $l"); done < <(grep -E '^not ok|^#   (Failed|at|  got|  expected)' "$cluster_log" | head -40)
+fi
+
+# 2c. log in with a real OpenID provider: oidc-provider from the npm
+# registry (version pinned in t/oidc/package-lock.json, installed by npm ci)
+# on the machine's Node.js, in front of the mock upstream
+oidc_log="$top/t/oidc.log"
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1 ||
+   ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+              process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null; then
+    echo "t/oidc: the login tests need Node.js 20.19 or later and npm (node $(node --version 2>/dev/null || echo missing))" >&2
+    record 0 1 "OpenID login (Node.js >= 20.19 and npm missing)"
+elif ! (cd t/oidc && timeout 300 npm ci --no-audit --no-fund --loglevel=error) >"$oidc_log" 2>&1; then
+    tail -20 "$oidc_log"
+    record 0 1 "OpenID login (npm ci in t/oidc)"
+else
+    timeout 300 perl t/oidc/login.pl >>"$oidc_log" 2>&1
+    rc=$?
+    grep -E '^(not ok|ok|#)' "$oidc_log" | grep -vE '^ok ' || true
+    op=$(grep -cE '^ok ' "$oidc_log" || true)
+    of=$(grep -cE '^not ok ' "$oidc_log" || true)
+    if [ "$rc" -ne 0 ] && [ "${of:-0}" -eq 0 ]; then
+        tail -20 "$oidc_log"
+        of=1
+    fi
+    record "${op:-0}" "${of:-0}" "OpenID login (oidc-provider, event MPM)"
+    if [ "${of:-0}" -ne 0 ]; then
+        while IFS= read -r l; do recap+=("  oidc: $l"); done < <(grep -E '^not ok|^#   (Failed|at|  got|  expected)' "$oidc_log" | head -40)
+    fi
 fi
 
 # 3. the README's demo, non-interactively

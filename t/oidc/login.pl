@@ -9,8 +9,11 @@
 # transparent refresh, the user endpoint and RP-initiated logout; then the
 # refusals.  httpd runs at trace8; no secret may reach its error log.
 #
-#   perl t/oidc/oidc.t      (from the top of the tree, after npm ci in
+#   perl t/oidc/login.pl    (from the top of the tree, after npm ci in
 #                            t/oidc; TAP output)
+#
+# Not a .t file: t/TEST (Apache::Test) would run every t/**/*.t in each
+# MPM's run; t/run-tests.sh runs this once, as its own step.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
