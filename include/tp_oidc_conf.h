@@ -44,6 +44,11 @@ const char *tp_oidc_id_cookie(const struct tp_dir_conf *dc);
  * TokenProxyAuthParam cannot set? */
 int tp_oidc_protocol_param(const char *name);
 
+/* Startup check of a merged section: a provider needs a client and a
+ * redirect URI.  what names the section.  NULL or the message. */
+const char *tp_oidc_conf_check(apr_pool_t *p, const char *what,
+                               const struct tp_dir_conf *dc);
+
 const char *tp_cmd_oidc_provider(cmd_parms *cmd, void *dcv, const char *url);
 const char *tp_cmd_redirect_uri(cmd_parms *cmd, void *dcv, const char *arg);
 const char *tp_cmd_scope(cmd_parms *cmd, void *dcv, const char *arg);

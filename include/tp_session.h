@@ -48,6 +48,11 @@ const tp_keyring *tp_session_id_keys(request_rec *r, const tp_dir_conf *dc);
 void tp_session_set_id_cookie(request_rec *r, const tp_dir_conf *dc,
                               const char *id_token);
 
+/* A new login's cookies: access, refresh (or the old one cleared when the
+ * provider gave none) and ID. */
+void tp_session_login_cookies(request_rec *r, const tp_dir_conf *dc,
+                              const tp_tokens *tokens, const char *id_token);
+
 /* Clear what arrived of both token cookies, and of the ID cookie with
  * TokenProxyOIDCProvider (replacing any this module set before); a
  * cookie the request did not carry is left alone. */

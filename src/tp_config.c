@@ -287,6 +287,11 @@ static const char *check_list(apr_pool_t *p, const server_rec *s, module *m,
                                                         s->defn_name,
                                                         s->defn_line_number)
                                          : ""), merged);
+        if (!e) {
+            e = tp_oidc_conf_check(p, apr_psprintf(p, "<%s %s>", kind,
+                                                   ci->d ? ci->d : "?"),
+                                   merged);
+        }
         if (e) {
             return e;
         }
@@ -301,7 +306,8 @@ const char *tp_conf_check_sections(apr_pool_t *p, server_rec *s, module *m)
         const tp_dir_conf *base = ap_get_module_config(s->lookup_defaults, m);
         const char *e;
 
-        if ((e = check_list(p, s, m, base, sc->sec_url, "Location"))
+        if ((e = tp_oidc_conf_check(p, "the server configuration", base))
+            || (e = check_list(p, s, m, base, sc->sec_url, "Location"))
             || (e = check_list(p, s, m, base, sc->sec_dir, "Directory"))) {
             return e;
         }

@@ -87,6 +87,27 @@ int tp_oidc_protocol_param(const char *name)
     return 0;
 }
 
+const char *tp_oidc_conf_check(apr_pool_t *p, const char *what,
+                               const tp_dir_conf *dc)
+{
+    if (!tp_oidc_issuer(dc)) {
+        return NULL;
+    }
+    if (!dc->client_id) {
+        return apr_psprintf(p, "%s: TokenProxyOIDCProvider %s needs "
+                            "TokenProxyClient (the client id registered at "
+                            "the provider, and its secret)", what,
+                            tp_oidc_issuer(dc));
+    }
+    if (!tp_oidc_redirect_uri(dc)) {
+        return apr_psprintf(p, "%s: TokenProxyOIDCProvider %s needs "
+                            "TokenProxyRedirectURI (where SetHandler "
+                            "tokenproxy-callback is)", what,
+                            tp_oidc_issuer(dc));
+    }
+    return NULL;
+}
+
 /* ---- directive handlers ---- */
 
 static tp_oidc_conf *oidc_of(cmd_parms *cmd, void *dcv)

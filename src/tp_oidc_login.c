@@ -430,8 +430,7 @@ static int callback(request_rec *r, const tp_dir_conf *dc)
                     "checks.");
     }
 
-    tp_session_set_cookies(r, dc, &res.tokens, NULL);
-    tp_session_set_id_cookie(r, dc, idt);
+    tp_session_login_cookies(r, dc, &res.tokens, idt);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "tokenproxy: login of sub fp=%s: access token fp=%s, "
                   "refresh token %s, ID token fp=%s",

@@ -489,6 +489,20 @@ void tp_session_clear_cookies(request_rec *r, const tp_dir_conf *dc)
     no_store(r);
 }
 
+void tp_session_login_cookies(request_rec *r, const tp_dir_conf *dc,
+                              const tp_tokens *tokens, const char *id_token)
+{
+    tp_cookie_attrs attrs;
+    const tp_req *rq = tp_req_get(r, dc);
+
+    tp_session_set_cookies(r, dc, tokens, NULL);
+    if (!tokens->refresh) {     /* an old session's refresh token */
+        tp_conf_cookie_attrs(dc, &attrs);
+        clear_one(r, tp_conf_refresh_cookie(dc), rq->sent[1], &attrs);
+    }
+    tp_session_set_id_cookie(r, dc, id_token);
+}
+
 const tp_keyring *tp_session_id_keys(request_rec *r, const tp_dir_conf *dc)
 {
     return dc->keys ? dc->keys : tp_shared_start_keyring(r->pool);

@@ -6,7 +6,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
 
-plan tests => 91;
+plan tests => 117;
 
 my $vars = Apache::Test::config()->{vars};
 my $httpd = $vars->{httpd};
@@ -233,4 +233,49 @@ CONF
     ok t_cmp($status != 0 && $status != 124, 1, 'a contradiction across sections stops httpd');
     ok t_cmp($log, qr/<Location \/app\/legacy\/>: the cookie '__Host-at' needs Secure, but this section says TokenProxyCookieSecure Off/,
              'naming the section');
+}
+
+# the OpenID Connect login
+($rc, $out) = syntax_check(<<'C');
+TokenProxyOIDCProvider https://idp.example/realms/app
+TokenProxyClient app s3cr3t-client
+TokenProxyRedirectURI /auth/callback
+TokenProxyScope openid offline_access profile
+TokenProxyScope email
+TokenProxyAuthParam prompt consent
+TokenProxyAuthParam resource https://api.example/
+TokenProxyPostLogoutURL https://app.example/bye
+TokenProxyIDCookie __Host-id
+<Location /auth/login>
+    SetHandler tokenproxy-login
+</Location>
+C
+ok t_cmp($rc, 0, 'a complete OpenID Connect login configuration is accepted');
+ok t_cmp($out, qr/Syntax OK/);
+for my $case (
+    ['TokenProxyOIDCProvider http://idp.example/', qr/TokenProxyOIDCProvider: 'http:\/\/idp.example\/' is not an issuer: an https:\/\/ URL/],
+    ['TokenProxyOIDCProvider https://idp.example/?tenant=1', qr/TokenProxyOIDCProvider: 'https:\/\/idp.example\/\?tenant=1' is not an issuer/],
+    ['TokenProxyRedirectURI //evil.example/cb', qr/TokenProxyRedirectURI: '\/\/evil.example\/cb' is neither a local path/],
+    ['TokenProxyScope "open id"', qr/TokenProxyScope: 'open id' is not a scope/],
+    ['TokenProxyAuthParam state fixed', qr/TokenProxyAuthParam: 'state' is a parameter of the protocol itself and cannot be set here/],
+    ['TokenProxyAuthParam "a b" c', qr/TokenProxyAuthParam: 'a b' is not a parameter name/],
+    ['TokenProxyPostLogoutURL ftp://app.example/', qr/TokenProxyPostLogoutURL: 'ftp:\/\/app.example\/' is neither a local path/],
+    ['TokenProxyIDCookie "a b"', qr/TokenProxyIDCookie: 'a b' is not a valid cookie name/],
+    ['TokenProxyIDCookie accessToken', qr/TokenProxyIDCookie: 'accessToken' is already the access or the refresh cookie/],
+) {
+    ($rc, $out) = syntax_check("<Location />\n $case->[0]\n</Location>");
+    ok t_cmp($rc, 1, "refused: $case->[0]");
+    ok t_cmp($out, $case->[1], 'with a clear message');
+}
+for my $case (
+    ['noclient', "TokenProxyOIDCProvider https://idp.example\nTokenProxyRedirectURI /cb\n",
+     qr/the server configuration: TokenProxyOIDCProvider https:\/\/idp.example needs TokenProxyClient/],
+    ['noredirect', "<Location /app/>\n TokenProxyOIDCProvider https://idp.example\n TokenProxyClient app\n</Location>\n",
+     qr/<Location \/app\/>: TokenProxyOIDCProvider https:\/\/idp.example needs TokenProxyRedirectURI/],
+    ['hostid', "TokenProxyIDCookie __Host-id\n<Location /app/>\n TokenProxyCookieSecure Off\n</Location>\n",
+     qr/<Location \/app\/>: the cookie '__Host-id' needs Secure, but this section says TokenProxyCookieSecure Off/],
+) {
+    my ($status, $log) = start_refused($case->[0], $case->[1]);
+    ok t_cmp($status != 0 && $status != 124, 1, "httpd does not start: $case->[0]");
+    ok t_cmp($log, $case->[2], 'with a clear message');
 }

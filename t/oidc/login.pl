@@ -26,6 +26,7 @@ use URI ();
 use JSON::PP ();
 use MIME::Base64 ();
 use POSIX ();
+use Digest::SHA ();
 use TPCluster;
 
 $SIG{ALRM} = sub { die "login tests: over 5 minutes, stopping\n" };
@@ -124,7 +125,8 @@ sub cookie_of {
 sub cookie_names {
     my ($ua, $re) = @_;
     my @n;
-    $ua->cookie_jar->scan(sub { push @n, $_[1] if $_[1] =~ $re });
+    # HTTP::Cookies keeps a cookie cleared with Max-Age=0 as an empty one
+    $ua->cookie_jar->scan(sub { push @n, $_[1] if $_[1] =~ $re && length($_[2] // '') && $_[2] ne '""' });
     return @n;
 }
 sub set_cookie {
@@ -194,6 +196,36 @@ sub token_in_jar {
     my $t = defined $v ? seal_tool('open', $name, $v) : undef;
     push @secrets, $t if $t;
     return $t;
+}
+
+# ---- 0. the authorization request
+{
+    my $b = browser();
+    my $r = $b->get("$site/auth/login");
+    is($r->code, 302, 'tokenproxy-login answers 302');
+    my $u = URI->new(loc($r));
+    is($u->scheme . '://' . $u->host_port . $u->path, "$issuer/auth", '... to the authorization_endpoint');
+    is(join(' ', map { "$_=" . ($u->query_param($_) // '-') } qw(response_type client_id redirect_uri scope code_challenge_method prompt)),
+       "response_type=code client_id=tp-client redirect_uri=$site/auth/callback "
+       . 'scope=openid offline_access profile email code_challenge_method=S256 prompt=consent',
+       '... with the code flow parameters, the scopes and the extra parameter');
+    my $n = (cookie_names($b, qr/^tp-login-/))[0] // '-';
+    my (undef, undef, $state, $nonce, $verifier) = split /\|/, seal_tool('open', $n, cookie_of($b, $n) // '') // '';
+    push @secrets, grep { defined } $state, $nonce, $verifier;
+    is($u->query_param('state') // '-', $state // '', '... the state of the login cookie (32 random bytes)');
+    is($n, 'tp-login-' . substr($state // '', 0, 8), '... which names the cookie');
+    is($u->query_param('nonce') // '-', $nonce // '', '... its nonce');
+    is($u->query_param('code_challenge') // '-', (Digest::SHA::sha256_base64($verifier // '') =~ tr{+/}{-_}r), '... and the S256 challenge of its verifier');
+    like(join("\n", $r->header('Set-Cookie')), qr/^\Q$n\E=tp1\.[^;]+; Path=\/; Max-Age=300; HttpOnly; SameSite=Lax$/m,
+         'the login cookie: sealed, HttpOnly, SameSite=Lax, 5 minutes');
+    is($r->header('Cache-Control'), 'no-store', '... and no-store');
+}
+{   # a bound on the login cookies; a return path off the site becomes /
+    my $b = browser();
+    $b->get("$site/auth/login?return=//evil.example/x") for 1 .. 6;
+    my @n = cookie_names($b, qr/^tp-login-/);
+    is(scalar(@n), 4, 'six logins begun in one browser keep four login cookies');
+    like(seal_tool('open', $n[0], cookie_of($b, $n[0]) // '') // '', qr/\|\/$/, 'a return path to another site becomes /');
 }
 
 # ---- 1. the whole login
