@@ -38,10 +38,26 @@ static apr_hash_t *providers;
 static apr_thread_mutex_t *lock;
 #endif
 
+static apr_status_t destroy_root(void *data)
+{
+    apr_pool_destroy(data);
+    cpool = NULL;
+    providers = NULL;
+    return APR_SUCCESS;
+}
+
+/* The cache's pool is a root pool of its own, so that creating and
+ * destroying its sub-pools (under the lock) never touches a pool other
+ * threads use. */
 void tp_oidc_disc_child_init(apr_pool_t *pchild)
 {
-    cpool = pchild;
-    providers = apr_hash_make(pchild);
+    if (apr_pool_create(&cpool, NULL) != APR_SUCCESS) {
+        cpool = NULL;
+        return;
+    }
+    apr_pool_cleanup_register(pchild, cpool, destroy_root,
+                              apr_pool_cleanup_null);
+    providers = apr_hash_make(cpool);
 #if APR_HAS_THREADS
     apr_thread_mutex_create(&lock, APR_THREAD_MUTEX_DEFAULT, pchild);
 #endif

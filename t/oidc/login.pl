@@ -92,6 +92,30 @@ ProxyPass /api/ http://127.0.0.1:$mock/echo/api/
     TokenProxy On
 </Location>
 CONF
+# one more client per ID token algorithm, under its own prefix and cookies
+my %alg_secret = (ps => 's3cr3t-client-secret-ps', es => 's3cr3t-client-secret-es',
+                  hs => 's3cr3t-client-secret-hs-0123456789abcdef');
+for my $x (sort keys %alg_secret) {
+    $conf .= <<CONF;
+<Location /$x/>
+    TokenProxyClient tp-client-$x $alg_secret{$x}
+    TokenProxyRedirectURI /$x/auth/callback
+    TokenProxyLoginURL /$x/auth/login
+    TokenProxyAccessCookie ${x}At
+    TokenProxyRefreshCookie ${x}Rt
+    TokenProxyIDCookie ${x}Id
+</Location>
+<Location /$x/auth/login>
+    SetHandler tokenproxy-login
+</Location>
+<Location /$x/auth/callback>
+    SetHandler tokenproxy-callback
+</Location>
+<Location /$x/auth/user>
+    SetHandler tokenproxy-user
+</Location>
+CONF
+}
 # httpd starts while the provider is down: nothing is fetched at startup
 my $node = start_node($dir, 'oidc', 'event', $conf);
 my $site = "http://127.0.0.1:$node->{port}";
@@ -147,11 +171,12 @@ sub loc { my ($r) = @_; my $l = $r->header('Location') // return ''; return URI-
 my (@codes, @states);
 sub to_callback {
     my ($ua, %o) = @_;
-    my $r = $ua->get("$site/auth/login" . ($o{return} ? "?return=$o{return}" : ''));
+    my $pre = $o{prefix} // '';
+    my $r = $ua->get("$site$pre/auth/login" . ($o{return} ? "?return=$o{return}" : ''));
     return (undef, $r) unless $r->code == 302;
     my $url = loc($r);
     for (1 .. 12) {
-        if ($url =~ m{^\Q$site\E/auth/callback}) {
+        if ($url =~ m{^\Q$site$pre\E/auth/callback}) {
             my $u = URI->new($url);
             push @codes, $u->query_param('code') if $u->query_param('code');
             push @states, $u->query_param('state') if $u->query_param('state');
@@ -315,7 +340,27 @@ is(loc($r), "$site/bye", 'the provider sends the browser to the post-logout URL'
 $r = $alice->get("$site/api/x", Accept => 'application/json');
 is($r->code, 401, 'after logout, API calls answer 401');
 
-# ---- 6. refusals
+# ---- 6. ID tokens signed with PS256, ES256 and HS256 by the provider
+for my $case (['ps', 'PS256'], ['es', 'ES256'], ['hs', 'HS256']) {
+    my ($x, $alg) = @$case;
+    my $b = browser();
+    my ($cb) = to_callback($b, prefix => "/$x", user => "user-$x");
+    my $r = $b->get($cb // "$site/$x/auth/callback");
+    is($r->code, 302, "$alg: the callback answers 302");
+    my $idt = token_in_jar($b, "${x}Id") // '';
+    my ($h) = split /\./, $idt;
+    my $hdr = eval { $json->decode(MIME::Base64::decode_base64url($h // '')) } || {};
+    is($hdr->{alg} // '-', $alg, "... the provider signed the ID token with $alg");
+    token_in_jar($b, "${x}At");
+    token_in_jar($b, "${x}Rt");
+    $r = $b->get("$site/$x/auth/user", Accept => 'application/json');
+    my $u = eval { $json->decode($r->decoded_content) } || {};
+    is($r->code . ' ' . ($u->{sub} // '-') . ' ' . ($u->{aud} // '-'), "200 user-$x tp-client-$x",
+       '... and the module validated it: the user endpoint shows its claims');
+}
+push @secrets, values %alg_secret;
+
+# ---- 7. refusals
 sub no_token_cookie {
     my ($r) = @_;
     my $c = set_cookies_of($r);
@@ -332,13 +377,14 @@ sub no_token_cookie {
 }
 my ($b1, $b2) = (browser(), browser());
 my ($cb1) = to_callback($b1);
+my $exchanges = pstats()->{'grant.authorization_code'} // 0;
 {   # state from another browser
     my ($cb2) = to_callback($b2);
     my $r = $b2->get($cb1, Accept => 'application/json');
     is($r->code, 400, "a callback with another browser's state: 400");
     like($r->decoded_content, qr/"error":"invalid_state"/, '... invalid_state');
     ok(no_token_cookie($r), '... no token cookie');
-    is(pstats()->{'grant.authorization_code'}, 1, '... and no code exchange');
+    is(pstats()->{'grant.authorization_code'} // 0, $exchanges, '... and no code exchange');
 }
 my $saved_name = (cookie_names($b1, qr/^tp-login-/))[0];
 my $saved = cookie_of($b1, $saved_name);
@@ -388,7 +434,7 @@ is($r->code, 302, 'the browser that began the login completes it');
     ok(no_token_cookie($r), '... no token cookie');
 }
 
-# ---- 7. the error log at trace8 holds no secret
+# ---- 8. the error log at trace8 holds no secret
 push @secrets, @codes, @states;
 my $log = do { local $/; open my $fh, '<', "$node->{root}/logs/error_log" or die; <$fh> };
 ok(length($log) > 1000 && $log =~ /tokenproxy:trace/, 'the error log has trace lines');

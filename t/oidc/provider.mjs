@@ -7,6 +7,7 @@
 // client_secret_basic.  GET /__stats answers the counts of what it did.
 //
 //   node provider.mjs PORT HTTPD_PORT
+import crypto from 'node:crypto';
 import http from 'node:http';
 import Provider from 'oidc-provider';
 
@@ -16,16 +17,37 @@ const site = `http://127.0.0.1:${httpdPort}`;
 const stats = {};
 const count = (k) => { stats[k] = (stats[k] || 0) + 1; };
 
+// signing keys drawn at start: RSA (RS256, PS256) and EC P-256 (ES256)
+const jwk = (type, opts, kid) => ({
+  ...crypto.generateKeyPairSync(type, opts).privateKey.export({ format: 'jwk' }),
+  kid, use: 'sig',
+});
+const keys = [
+  jwk('rsa', { modulusLength: 2048 }, 'rsa-1'),
+  jwk('ec', { namedCurve: 'P-256' }, 'ec-1'),
+];
+// one client per ID token algorithm; its paths on the module's side
+// start with its prefix ('' for the RS256 one)
+const client = (id, prefix, alg, secret) => ({
+  client_id: id,
+  client_secret: secret,
+  redirect_uris: [`${site}${prefix}/auth/callback`],
+  post_logout_redirect_uris: [`${site}${prefix}/bye`],
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  token_endpoint_auth_method: 'client_secret_basic',
+  id_token_signed_response_alg: alg,
+});
+
 const provider = new Provider(issuer, {
-  clients: [{
-    client_id: 'tp-client',
-    client_secret: 's3cr3t-client-secret',
-    redirect_uris: [`${site}/auth/callback`],
-    post_logout_redirect_uris: [`${site}/bye`],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-  }],
+  jwks: { keys },
+  enabledJWA: { idTokenSigningAlgValues: ['RS256', 'PS256', 'ES256', 'HS256'] },
+  clients: [
+    client('tp-client', '', 'RS256', 's3cr3t-client-secret'),
+    client('tp-client-ps', '/ps', 'PS256', 's3cr3t-client-secret-ps'),
+    client('tp-client-es', '/es', 'ES256', 's3cr3t-client-secret-es'),
+    client('tp-client-hs', '/hs', 'HS256', 's3cr3t-client-secret-hs-0123456789abcdef'),
+  ],
   pkce: { required: () => true },
   rotateRefreshToken: true,
   scopes: ['openid', 'offline_access', 'profile', 'email'],
