@@ -117,9 +117,10 @@ for my $x (sort keys %alg_secret) {
 CONF
 }
 # httpd starts while the provider is down: nothing is fetched at startup
-my $node = start_node($dir, 'oidc', 'event', $conf);
+my $mpm = $ENV{TP_OIDC_MPM} // 'event';      # or worker, prefork
+my $node = start_node($dir, 'oidc', $mpm, $conf);
 my $site = "http://127.0.0.1:$node->{port}";
-ok(1, 'httpd started while the provider was not running');
+ok(1, "httpd ($mpm MPM) started while the provider was not running");
 
 my $provider_pid = fork() // die "fork: $!";
 if (!$provider_pid) {
