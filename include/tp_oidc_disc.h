@@ -14,12 +14,9 @@
 #include <httpd.h>
 
 #include "tp_config.h"
+#include "tp_fetch_policy.h"
 #include "tp_jose.h"
 #include "tp_oidc_meta.h"
-
-#define TP_DISC_TTL      3600   /* seconds a document is used */
-#define TP_DISC_RETRY    10     /* seconds between failed fetches */
-#define TP_JWKS_REFETCH  30     /* seconds between unknown-kid refetches */
 
 /* Per child process. */
 void tp_oidc_disc_child_init(apr_pool_t *pchild);

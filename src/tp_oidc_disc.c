@@ -108,6 +108,16 @@ static void keep(doc *d, const char *text, apr_size_t len, apr_time_t now)
     d->tried = 0;
 }
 
+static int should_fetch(const doc *d, apr_time_t now, int refetch)
+{
+    tp_doc_times t;
+
+    t.have = d->text != NULL;
+    t.fetched = d->fetched;
+    t.tried = d->tried;
+    return tp_doc_should_fetch(&t, now, refetch);
+}
+
 /* GET url: the body, or NULL and *why. */
 static const char *fetch(request_rec *r, const tp_dir_conf *dc,
                          const char *url, apr_size_t *len, const char **why)
@@ -154,8 +164,7 @@ int tp_oidc_disc_meta(request_rec *r, const tp_dir_conf *dc,
     pv = provider_of(issuer);
     if (!pv->meta.text || now - pv->meta.fetched
                           >= apr_time_from_sec(TP_DISC_TTL)) {
-        if (pv->meta.tried
-            && now - pv->meta.tried < apr_time_from_sec(TP_DISC_RETRY)) {
+        if (!should_fetch(&pv->meta, now, 0)) {
             why = "the last fetch failed less than 10 s ago";
         }
         else if ((text = fetch(r, dc, url, &len, &why)) != NULL
@@ -202,22 +211,11 @@ const tp_jwks *tp_oidc_disc_jwks(request_rec *r, const tp_dir_conf *dc,
     }
     do_lock();
     pv = provider_of(issuer);
-    want = !pv->jwks.text
-           || now - pv->jwks.fetched >= apr_time_from_sec(TP_DISC_TTL);
+    want = should_fetch(&pv->jwks, now, refetch);
     if (refetch && !want) {
-        want = !(pv->jwks.tried && now - pv->jwks.tried
-                                   < apr_time_from_sec(TP_JWKS_REFETCH))
-               && now - pv->jwks.fetched
-                  >= apr_time_from_sec(TP_JWKS_REFETCH);
-        if (!want) {
-            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                          "tokenproxy: key set of %s fetched less than "
-                          "%d s ago; not again", issuer, TP_JWKS_REFETCH);
-        }
-    }
-    if (want && pv->jwks.tried && !refetch
-        && now - pv->jwks.tried < apr_time_from_sec(TP_DISC_RETRY)) {
-        want = 0;
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "tokenproxy: key set of %s fetched or tried less "
+                      "than %d s ago; not again", issuer, TP_JWKS_REFETCH);
     }
     if (want) {
         if ((text = fetch(r, dc, m->jwks_uri, &len, &why)) != NULL

@@ -7,6 +7,7 @@
 
 #include <apr_strings.h>
 
+#include "tp_fetch_policy.h"
 #include "tp_oidc_req.h"
 #include "unit.h"
 
@@ -159,6 +160,36 @@ START_TEST(logout_and_absolute)
 }
 END_TEST
 
+#define T0 ((apr_time_t)1900000000 * APR_USEC_PER_SEC)
+#define SEC(n) apr_time_from_sec(n)
+
+START_TEST(fetch_policy)
+{
+    tp_doc_times none = { 0, 0, 0 };
+    tp_doc_times failed = { 0, 0, T0 };
+    tp_doc_times fresh = { 1, T0, 0 };
+    tp_doc_times stale_failed = { 1, T0, T0 + SEC(3600) };
+
+    /* nothing cached: fetch; after a failure, not for 10 s */
+    ck_assert(tp_doc_should_fetch(&none, T0, 0));
+    ck_assert(!tp_doc_should_fetch(&failed, T0 + SEC(9), 0));
+    ck_assert(tp_doc_should_fetch(&failed, T0 + SEC(10), 0));
+    /* a document is used for an hour */
+    ck_assert(!tp_doc_should_fetch(&fresh, T0 + SEC(3599), 0));
+    ck_assert(tp_doc_should_fetch(&fresh, T0 + SEC(3600), 0));
+    /* stale, and the fetch failed: the stale one serves for 10 s more */
+    ck_assert(!tp_doc_should_fetch(&stale_failed, T0 + SEC(3605), 0));
+    ck_assert(tp_doc_should_fetch(&stale_failed, T0 + SEC(3610), 0));
+    /* an unknown kid fetches a fresh key set again, at most every 30 s */
+    ck_assert(!tp_doc_should_fetch(&fresh, T0 + SEC(29), 1));
+    ck_assert(tp_doc_should_fetch(&fresh, T0 + SEC(30), 1));
+    fresh.tried = T0 + SEC(100);    /* that refetch failed */
+    ck_assert(!tp_doc_should_fetch(&fresh, T0 + SEC(129), 1));
+    ck_assert(tp_doc_should_fetch(&fresh, T0 + SEC(130), 1));
+    ck_assert(!tp_doc_should_fetch(&fresh, T0 + SEC(130), 0));
+}
+END_TEST
+
 Suite *oidc_req_suite(unit_fixture setup, unit_fixture teardown)
 {
     Suite *s = suite_create("oidc_req");
@@ -173,6 +204,7 @@ Suite *oidc_req_suite(unit_fixture setup, unit_fixture teardown)
     tcase_add_test(tc, code_exchange);
     tcase_add_test(tc, answer_id_token);
     tcase_add_test(tc, logout_and_absolute);
+    tcase_add_test(tc, fetch_policy);
     suite_add_tcase(s, tc);
     return s;
 }
