@@ -172,7 +172,7 @@ fi
 # 2b. cluster-wide single flight: three httpd nodes at once (event, worker,
 # prefork) sharing a real redis-server, in front of the mock provider
 cluster_log="$top/t/cluster.log"
-timeout 900 perl t/cluster/cluster.t >"$cluster_log" 2>&1
+timeout 900 perl t/cluster/cluster.pl >"$cluster_log" 2>&1
 rc=$?
 grep -E '^(not ok|ok|#)' "$cluster_log" | grep -vE '^ok ' || true
 cp=$(grep -cE '^ok ' "$cluster_log" || true)

@@ -1,7 +1,7 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 #
 # Several httpd nodes and a real redis-server, for the cluster tests
-# (t/cluster/cluster.t) and the cluster benchmark (bench/cluster.pl).
+# (t/cluster/cluster.pl) and the cluster benchmark (bench/cluster.pl).
 # Everything listens on 127.0.0.1 only, is started here and stopped by its
 # PID (also when the caller dies), and every wait is bounded.
 package TPCluster;
