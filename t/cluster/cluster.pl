@@ -30,29 +30,13 @@ chmod 0755, $dir;
 my $password = 's3cr3t-redis-password';
 my $mock = start_mock($dir);
 my $redis = start_redis($dir, $password);
-open my $kf, '>', "$dir/cluster.key" or die;
-print $kf join('', map { sprintf '%02x', int rand 256 } 1 .. 32), "\n";
-close $kf;
-chmod 0644, "$dir/cluster.key";
+write_key("$dir/cluster.key");
 
 # the password reaches httpd through the environment (${VAR})
 $ENV{TP_CLUSTER_PASSWORD} = $password;
-my $conf = <<CONF;
-TokenProxyCluster redis://:\${TP_CLUSTER_PASSWORD}\@127.0.0.1:$redis->{port}/0
-TokenProxyClusterKey $dir/cluster.key
-TokenProxyClusterTimeout 500
-<Location /tp-status>
-    SetHandler tokenproxy-status
-</Location>
-ProxyPass /api/ http://127.0.0.1:$mock/secure/api/
-<Location /api/>
-    TokenProxy On
-    TokenProxyRefreshURL http://127.0.0.1:$mock/idp/token
-    TokenProxyRefreshTimeout 5
-    TokenProxyCookieSecure Off
-    ProxyErrorOverride On 401
-</Location>
-CONF
+my $conf = node_conf(mock => $mock,
+                     cluster => ["redis://:\${TP_CLUSTER_PASSWORD}\@127.0.0.1:$redis->{port}/0",
+                                 "$dir/cluster.key"]);
 my @nodes = map { start_node($dir, "node-$_", $_, $conf) } qw(event worker prefork);
 note join ', ', map { "$_->{name} on $_->{port}" } @nodes;
 
