@@ -96,10 +96,23 @@ static const command_rec tp_cmds[] = {
     AP_INIT_TAKE1("TokenProxyCSRFHeader", tp_cmd_csrf_header, NULL, DIR_CMD,
                   "A request header unsafe requests must carry"),
     AP_INIT_TAKE1("TokenProxyCache", tp_cmd_cache, NULL, RSRC_CONF,
-                  "socache provider[:args] of the shared refresh state "
-                  "(default shmcb, 4 MiB)"),
+                  "socache provider[:args] of the refresh results "
+                  "(default shmcb, 32 MiB)"),
+    AP_INIT_TAKE1("TokenProxyTokenSize", tp_cmd_token_size, NULL, RSRC_CONF,
+                  "Typical bytes of an access token plus its refresh token, "
+                  "for sizing TokenProxyCache (default 1024)"),
+    AP_INIT_TAKE1("TokenProxyRefreshSlots", tp_cmd_slots, NULL, RSRC_CONF,
+                  "Refreshes running or within their grace window that the "
+                  "server keeps track of (default 65536)"),
     { NULL }
 };
+
+static int tp_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                         apr_pool_t *ptemp)
+{
+    tp_conf_pre_config();
+    return tp_shared_pre_config(pconf, plog, ptemp);
+}
 
 static int tp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
@@ -131,7 +144,7 @@ static void tp_register_hooks(apr_pool_t *p)
     static const char *const before_proxy[] = { "mod_proxy.c", NULL };
 
     (void)p;
-    ap_hook_pre_config(tp_shared_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_pre_config(tp_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(tp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(tp_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(tp_flow_handler, NULL, before_proxy, APR_HOOK_FIRST);

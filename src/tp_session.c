@@ -142,6 +142,7 @@ tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
         tp_flight_key(cfg.url, rq->refresh, key);
         tp_flight_run(r->pool, store, &prm, key, sizeof(key), call_endpoint,
                       &call, &out);
+        tp_shared_note_outcome(r, &out);
     }
     else {
         call_endpoint(&call, r->pool, &out.res);
@@ -169,6 +170,7 @@ tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
                       "refresh: %s", fp(r, rq->refresh),
                       out.how == TP_FLIGHT_GAVE_UP ? "gave up waiting for"
                       : out.how == TP_FLIGHT_SHARED ? "waited for and used"
+                      : out.how == TP_FLIGHT_LOST ? "got no result of"
                       : "used", out.res.why);
     }
     if (out.res.result != TP_REFRESH_OK) {

@@ -33,6 +33,7 @@ int main(void)
     srunner_add_suite(sr, session_suite(setup, teardown));
     srunner_add_suite(sr, flight_suite(setup, teardown));
     srunner_add_suite(sr, security_suite(setup, teardown));
+    srunner_add_suite(sr, claims_suite(setup, teardown));
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     printf("unit: %d passed, %d failed\n",

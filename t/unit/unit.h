@@ -15,5 +15,6 @@ Suite *refresh_suite(unit_fixture setup, unit_fixture teardown);
 Suite *session_suite(unit_fixture setup, unit_fixture teardown);
 Suite *flight_suite(unit_fixture setup, unit_fixture teardown);
 Suite *security_suite(unit_fixture setup, unit_fixture teardown);
+Suite *claims_suite(unit_fixture setup, unit_fixture teardown);
 
 #endif
