@@ -6,7 +6,9 @@
 #     one slow refresh (6 s) while 3,000 other sessions refresh;
 #   - a tiny TokenProxyCache (256 KiB) under the same load: evictions are
 #     counted and logged, claims are never lost, and no request causes a
-#     second refresh of a token (they may get 503, cookies kept).
+#     second refresh of a token (they may get 503, cookies kept);
+#   - a full claim table (TokenProxyRefreshSlots 1024): 503 with
+#     Retry-After, cookies kept, nothing refreshed.
 # Exact counts at the provider; the grace window is long (300 s) so that
 # no count depends on how fast the machine is.
 use strict;
@@ -14,11 +16,13 @@ use warnings FATAL => 'all';
 use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
+use IO::Socket::INET ();
+use LWP::UserAgent ();
 use Time::HiRes qw(time);
 use lib 't/lib';
 use TPTest;
 
-plan tests => 48;
+plan tests => 60;
 
 my $CONC = 16;          # client worker processes, one keep-alive each
 my $mock = $ENV{TP_MOCK_PORT};
@@ -131,6 +135,7 @@ sub with_slow {
 
     my $log = do { local $/; open my $fh, '<', $h->{log}; <$fh> // '' };
     ok t_cmp(scalar(() = $log =~ /s3cr3t/g), 0, 'no secret in its log');
+
     own_httpd_stop($h);
 }
 
@@ -187,6 +192,47 @@ sub with_slow {
     ok t_cmp($warned[0] // '', qr/set TokenProxyCache shmcb:\S+tiny\((\d+)\)/, 'naming the directive and a size');
     my ($size) = ($warned[0] // '') =~ /tiny\((\d+)\)/;
     ok t_cmp(($size // 0) > 262144, 1, "a larger one (" . ($size // '?') . ")");
+
+    # the same in Prometheus text
+    my $ua = LWP::UserAgent->new(timeout => 60);
+    my $prom = $ua->get("http://127.0.0.1:$h->{port}/tp-status?format=prometheus")->content;
+    ok t_cmp(scalar($prom =~ qr/^tokenproxy_results_evicted_total $st2->{results_evicted}$/m), 1, 'Prometheus: evictions');
+    ok t_cmp(scalar($prom =~ qr/^tokenproxy_cache_capacity_entries 1024$/m), 1, 'Prometheus: capacity');
+    ok t_cmp(scalar($prom =~ qr/^tokenproxy_cache_entries \d+$/m), 1, 'Prometheus: entries');
+    ok t_cmp(scalar($prom =~ qr/^tokenproxy_claims\{state="done"\} 3001$/m), 1, 'Prometheus: claims by state');
     ok t_cmp(scalar(() = $log =~ /s3cr3t/g), 0, 'no secret in its log');
+    own_httpd_stop($h);
+}
+
+# ---- a full claim table: 1024 slots, results kept for 300 s
+{
+    my $dir = tempdir(CLEANUP => 1);
+    my $h = own_httpd($dir, "TokenProxyRefreshSlots 1024\n$location");
+    my @s = new_sessions(1200);
+    my @reqs = map { ["/bfl/f/$_", "refreshToken=$s[$_]{refreshToken}"] } 0 .. $#s;
+    my ($d, @r) = stats_delta(sub { storm($CONC, 300, \@reqs, port => $h->{port}) });
+    my $st = own_status($h);
+    my $c = tally(@r);
+    my $n200 = $c->{200} // 0;
+    my $n503 = $c->{503} // 0;
+    ok t_cmp($n200 + $n503, 1200, 'full claim table: every one 200 or 503') or say_(show($c));
+    ok t_cmp($n503 >= 176, 1, "more than the table holds get 503 ($n503)");
+    ok t_cmp($d->{refresh_calls} // 0, $n200, 'a refresh call for each 200, none for a 503');
+    ok t_cmp($st->{claims_full}, $n503, 'each 503 counted as claims_full');
+    ok t_cmp(scalar(grep { /^503 / && (split ' ')[4] != 0 } @r), 0, '503s keep the cookies');
+    # a 503 says when to come back; its token was never used
+    my ($i) = grep { $r[$_] =~ /^503 / } 0 .. $#r;
+    my $raw = '';
+    if (defined $i) {
+        my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->{port}, Timeout => 10);
+        print $sock "GET /bfl/f/again HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nCookie: refreshToken=$s[$i]{refreshToken}\r\n\r\n";
+        local $/;
+        $raw = <$sock> // '';
+    }
+    ok t_cmp($raw, qr{^HTTP/1\.1 503 .*^Retry-After: \d+}ms, 'again: 503 with Retry-After');
+    my $log = do { local $/; open my $fh, '<', $h->{log}; <$fh> // '' };
+    ok t_cmp(scalar($log =~ /the table of refreshes is full .* set TokenProxyRefreshSlots 2048 \(now 1024\)/), 1,
+             'warned, naming TokenProxyRefreshSlots and the size to set');
+    ok t_cmp(($d->{reuse_detected} // 0), 0, 'no reuse');
     own_httpd_stop($h);
 }
