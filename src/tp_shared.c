@@ -38,7 +38,10 @@
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);
 
-#define RETAINED_KEY "mod_tokenproxy-shared"
+/* Versioned: a graceful restart into a build whose retained layout
+ * differs (this one added the claim table and counters) starts afresh
+ * instead of reading the old layout. */
+#define RETAINED_KEY "mod_tokenproxy-shared-2"
 
 /* warnings of a kind go out at most once in this long, machine-wide */
 #define WARN_INTERVAL apr_time_from_sec(60)
