@@ -22,7 +22,7 @@ use Time::HiRes qw(time);
 use lib 't/lib';
 use TPTest;
 
-plan tests => 60;
+plan tests => 62;
 
 my $CONC = 16;          # client worker processes, one keep-alive each
 my $mock = $ENV{TP_MOCK_PORT};
@@ -50,7 +50,7 @@ ProxyPass /bfl/ http://127.0.0.1:\@PORT\@/local/
     TokenProxyRefreshGrace 300
     ProxyErrorOverride On 401
 </LocationMatch>
-LogLevel warn tokenproxy:debug
+LogLevel warn tokenproxy:debug socache_shmcb:debug
 CONF
 
 # One slow session (its refresh takes 6 s) among @others: 12 requests for
@@ -92,6 +92,9 @@ sub with_slow {
         . "results at TokenProxyTokenSize 1024, $st->{cache}{bytes_per_entry} bytes per entry "
         . "measured, fill $st->{cache}{fill_percent}%\n";
     ok t_cmp($st->{cache}{capacity} >= 25000, 1, 'the default holds over 20000 results (with margin)');
+    my $boot = do { local $/; open my $fh, '<', $h->{log}; <$fh> // '' };
+    ok t_cmp(scalar($boot =~ /recommending 64 subcaches, 469 indexes each/), 1,
+             "shmcb's own layout: 64 x 469 index slots, as the capacity says");
 
     # the new access tokens are good at the upstream that checks them
     my @check = map { ["/bff/check/$_", "accessToken=" . (split ' ', $r1[$_ * 100])[2]] } 0 .. 49;
@@ -146,6 +149,9 @@ sub with_slow {
                             . "TokenProxyTokenSize 160\n$location");
     my $st0 = own_status($h);
     ok t_cmp($st0->{cache}{capacity}, 1024, 'tiny cache: 1024 results');
+    my $boot = do { local $/; open my $fh, '<', $h->{log}; <$fh> // '' };
+    ok t_cmp(scalar($boot =~ /recommending 16 subcaches, 64 indexes each/), 1,
+             "shmcb's own layout: 16 x 64 index slots");
 
     my $t0 = time;
     my ($slow) = (new_sessions(1, delay => 6));
