@@ -41,7 +41,7 @@ Control
                  take S seconds, and are dropped uncommitted when the
                  caller goes away meanwhile; pad: bytes of padding in its
                  access tokens, refresh_pad: in those its refreshes issue).
-  /__sessions?n=N&ttl=N&rotate=0|1&user=U&delay=S&delays=K
+  /__sessions?n=N&ttl=N&rotate=0|1&user=U&delay=S&delays=K&pad=P&refresh_pad=P
                  N new logins at once, as a JSON list.
 
 Run:  upstream.py --port 0 --port-file FILE [--parent-pid PID]
@@ -294,7 +294,10 @@ class Handler(BaseHTTPRequestHandler):
                                            delay=float(q.get("delay",
                                                              ["0"])[0]),
                                            delays=int(q.get("delays",
-                                                            ["1"])[0]))
+                                                            ["1"])[0]),
+                                           pad=int(q.get("pad", ["0"])[0]),
+                                           refresh_pad=int(q["refresh_pad"][0])
+                                           if "refresh_pad" in q else None)
                                      for _ in range(n)])
         if path == "/__session":
             q = urllib.parse.parse_qs(url.query)
