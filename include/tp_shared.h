@@ -7,9 +7,9 @@
  * guarded by the global mutex "tokenproxy-refresh" (registered with
  * ap_mutex_register, so httpd's Mutex directive configures it), a
  * per-start sealing key, and counters in shared memory summed over all
- * child processes.  All of it is kept in
- * the process pool across graceful restarts, so the old and the new
- * generation of children share one state and never refresh a token twice.
+ * child processes.  All of it is kept in the process pool across graceful
+ * restarts, so the old and the new generation of children share one
+ * state and never refresh a token twice.
  */
 #ifndef TP_SHARED_H
 #define TP_SHARED_H

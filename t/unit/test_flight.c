@@ -1,6 +1,7 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 /* tp_seal and tp_flight: sealing, and the single-flight state machine
- * against an in-memory store with a fake clock. */
+ * against an in-memory store with a fake clock: the real claim table, and
+ * a results table that can evict like a full cache. */
 
 #include <string.h>
 
