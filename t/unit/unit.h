@@ -17,5 +17,6 @@ Suite *flight_suite(unit_fixture setup, unit_fixture teardown);
 Suite *security_suite(unit_fixture setup, unit_fixture teardown);
 Suite *cluster_suite(unit_fixture setup, unit_fixture teardown);
 Suite *oidc_suite(unit_fixture setup, unit_fixture teardown);
+Suite *claims_suite(unit_fixture setup, unit_fixture teardown);
 
 #endif
