@@ -78,8 +78,9 @@ typedef enum {
     TP_FLIGHT_GRACE,          /* used a stored result at once */
     TP_FLIGHT_GAVE_UP,        /* waited until the deadline: unavailable */
     TP_FLIGHT_LOST            /* refreshed nothing and got no result: the
-                                 claims were full, or the result was
-                                 evicted (claims_full, evicted) */
+                                 claims were full, the result was evicted,
+                                 or the state could not be locked
+                                 (claims_full, evicted, store_failed) */
 } tp_flight_how_e;
 
 typedef struct tp_flight_out {

@@ -62,6 +62,10 @@ int tp_shared_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
                           server_rec *s);
 void tp_shared_child_init(apr_pool_t *pchild, server_rec *s);
 
+/* The real clock of the stores (tp_flight's and tp_cluster's). */
+apr_time_t tp_shared_now(void *ctx);
+void tp_shared_sleep(void *ctx, apr_interval_time_t t);
+
 /* The store for tp_flight_run, or NULL when there is none. */
 const tp_flight_store *tp_shared_store(request_rec *r);
 

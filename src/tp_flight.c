@@ -213,10 +213,11 @@ void tp_flight_run(apr_pool_t *p, const tp_flight_store *st,
     memset(out, 0, sizeof(*out));
     for (;;) {
         if (!st->lock(st->ctx)) {
-            /* no shared state: refresh alone rather than not at all */
+            /* no shared state: every request would refresh on its own,
+             * one by one with one token, so refresh nothing */
             out->store_failed = 1;
-            fn(baton, p, &out->res);
-            out->how = TP_FLIGHT_REFRESHED;
+            out->how = TP_FLIGHT_LOST;
+            unavailable(out, "the shared refresh state cannot be locked");
             return;
         }
         now = st->now(st->ctx);

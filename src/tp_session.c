@@ -172,6 +172,13 @@ tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
         tp_flight_run(r->pool, store, &prm, key, sizeof(key), fn, baton,
                       &out);
         tp_shared_note_outcome(r, &out);
+        if (out.store_failed && out.how == TP_FLIGHT_LOST
+            && fn == call_cluster) {
+            /* the node's state cannot be used, the cluster's single
+             * flight still holds */
+            fn(baton, r->pool, &out.res);
+            out.how = TP_FLIGHT_REFRESHED;
+        }
     }
     else {
         fn(baton, r->pool, &out.res);

@@ -481,13 +481,13 @@ static int st_claim_put(void *ctx, const unsigned char *key, apr_size_t klen,
     return klen >= TP_CLAIMS_KEY_LEN && tp_claims_put(rd->claims, key, now, c);
 }
 
-static apr_time_t st_now(void *ctx)
+apr_time_t tp_shared_now(void *ctx)
 {
     (void)ctx;
     return apr_time_now();
 }
 
-static void st_sleep(void *ctx, apr_interval_time_t t)
+void tp_shared_sleep(void *ctx, apr_interval_time_t t)
 {
     (void)ctx;
     apr_sleep(t);
@@ -511,8 +511,8 @@ const tp_flight_store *tp_shared_store(request_rec *r)
     st->claim_put = st_claim_put;
     st->get = st_get;
     st->put = st_put;
-    st->now = st_now;
-    st->sleep = st_sleep;
+    st->now = tp_shared_now;
+    st->sleep = tp_shared_sleep;
     st->seal_key = rd->seal_key;
     return st;
 }
