@@ -117,8 +117,14 @@ static const command_rec tp_cmds[] = {
                   "Name of the ID token cookie (default "
                   TP_DEFAULT_ID_COOKIE ")"),
     AP_INIT_TAKE1("TokenProxyCache", tp_cmd_cache, NULL, RSRC_CONF,
-                  "socache provider[:args] of the shared refresh state "
-                  "(default shmcb, 4 MiB)"),
+                  "socache provider[:args] of the refresh results "
+                  "(default shmcb, 32 MiB)"),
+    AP_INIT_TAKE1("TokenProxyTokenSize", tp_cmd_token_size, NULL, RSRC_CONF,
+                  "Typical bytes of an access token plus its refresh token, "
+                  "for sizing TokenProxyCache (default 1024)"),
+    AP_INIT_TAKE1("TokenProxyRefreshSlots", tp_cmd_slots, NULL, RSRC_CONF,
+                  "Refreshes running or within their grace window that the "
+                  "server keeps track of (default 65536)"),
     AP_INIT_TAKE1("TokenProxyCluster", tp_cmd_cluster, NULL, RSRC_CONF,
                   "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] shared by the "
                   "nodes for cluster-wide single flight (default none)"),
@@ -130,6 +136,14 @@ static const command_rec tp_cmds[] = {
                   "each command (default 500)"),
     { NULL }
 };
+
+static int tp_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                         apr_pool_t *ptemp)
+{
+    tp_conf_pre_config();
+    tp_cluster_pre_config(pconf, plog, ptemp);
+    return tp_shared_pre_config(pconf, plog, ptemp);
+}
 
 static int tp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
@@ -151,13 +165,6 @@ static int tp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return tp_shared_post_config(pconf, ptemp, s);
-}
-
-static int tp_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
-                         apr_pool_t *ptemp)
-{
-    tp_cluster_pre_config(pconf, plog, ptemp);
-    return tp_shared_pre_config(pconf, plog, ptemp);
 }
 
 static void tp_child_init(apr_pool_t *pchild, server_rec *s)

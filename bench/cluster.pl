@@ -35,26 +35,13 @@ my $dir = File::Temp::tempdir('tokenproxy-bench-cluster.XXXXXX', TMPDIR => 1, CL
 chmod 0755, $dir;
 my $mock = start_mock($dir);
 my $redis = start_redis($dir, 'bench-password');
-open my $kf, '>', "$dir/cluster.key" or die;
-print $kf join('', map { sprintf '%02x', int rand 256 } 1 .. 32), "\n";
-close $kf;
+write_key("$dir/cluster.key");
 
 sub conf {
     my ($cluster) = @_;
-    my $c = $cluster ? "TokenProxyCluster redis://:bench-password\@127.0.0.1:$redis->{port}\n"
-                       . "TokenProxyClusterKey $dir/cluster.key\n" : '';
-    return $c . <<CONF;
-<Location /tp-status>
-    SetHandler tokenproxy-status
-</Location>
-ProxyPass /api/ http://127.0.0.1:$mock/secure/api/
-<Location /api/>
-    TokenProxy On
-    TokenProxyRefreshURL http://127.0.0.1:$mock/idp/token
-    TokenProxyCookieSecure Off
-    ProxyErrorOverride On 401
-</Location>
-CONF
+    return node_conf(mock => $mock,
+                     cluster => $cluster ? ["redis://:bench-password\@127.0.0.1:$redis->{port}",
+                                            "$dir/cluster.key"] : undef);
 }
 
 sub commandstats {
@@ -80,8 +67,11 @@ sub one_storm {
     });
     my $after = commandstats();
     my $cmds = 0;
-    $cmds += $after->{$_} - ($before->{$_} // 0) for keys %$after;
-    $cmds -= 2;    # INFO itself, the first time, and the AUTH of that call
+    my $d_of = sub { ($after->{$_[0]} // 0) - ($before->{$_[0]} // 0) };
+    $cmds += $d_of->($_) for keys %$after;
+    # less INFO itself and the AUTH of that call, the two commands the
+    # publish script runs inside, and the AUTHs of new connections
+    $cmds -= 2 + 2 * ($d_of->('evalsha') + $d_of->('eval')) + ($d_of->('auth') - 1);
     my @ok = grep { (split ' ')[1] == 200 } @r;
     my $first = (sort { $a <=> $b } map { (split ' ')[2] } @ok)[0] // 0;
     my @last = map { my $n = $_; my @t = map { (split ' ')[2] } grep { /^$n / } @ok;

@@ -41,6 +41,8 @@ Control
                  take S seconds, and are dropped uncommitted when the
                  caller goes away meanwhile; pad: bytes of padding in its
                  access tokens, refresh_pad: in those its refreshes issue).
+  /__sessions?n=N&ttl=N&rotate=0|1&user=U&delay=S&delays=K&pad=P&refresh_pad=P
+                 N new logins at once, as a JSON list.
 
 Run:  upstream.py --port 0 --port-file FILE [--parent-pid PID]
 """
@@ -283,6 +285,20 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 STATS.clear()
             return self.answer(200, {"reset": True})
+        if path == "/__sessions":     # n logins at once, as a list
+            q = urllib.parse.parse_qs(url.query)
+            n = min(int(q.get("n", ["1"])[0]), 100000)
+            return self.answer(200, [login(q.get("user", ["ann"])[0],
+                                           int(q.get("ttl", ["300"])[0]),
+                                           q.get("rotate", ["1"])[0] != "0",
+                                           delay=float(q.get("delay",
+                                                             ["0"])[0]),
+                                           delays=int(q.get("delays",
+                                                            ["1"])[0]),
+                                           pad=int(q.get("pad", ["0"])[0]),
+                                           refresh_pad=int(q["refresh_pad"][0])
+                                           if "refresh_pad" in q else None)
+                                     for _ in range(n)])
         if path == "/__session":
             q = urllib.parse.parse_qs(url.query)
             return self.answer(200, login(q.get("user", ["ann"])[0],

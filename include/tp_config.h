@@ -120,8 +120,19 @@ const char *tp_cmd_csrf_header(cmd_parms *cmd, void *dcv, const char *name);
 const char *tp_conf_check_sections(apr_pool_t *p, server_rec *s,
                                    module *m);
 
-/* Some section sets TokenProxyCookieKey (for the startup notice). */
-int tp_conf_keys_configured(void);
-void tp_conf_reset_notes(void);
+/* What the configuration uses, for the shared state to read at
+ * post_config: the directive handlers note it, tp_conf_pre_config (in the
+ * pre_config hook) forgets the previous reading's. */
+typedef struct tp_conf_uses {
+    int refresh;    /* some section sets TokenProxyRefreshURL or
+                     * TokenProxyOIDCProvider */
+    int keys;       /* some section sets TokenProxyCookieKey */
+} tp_conf_uses;
+
+void tp_conf_pre_config(void);
+void tp_conf_uses_get(tp_conf_uses *u);
+/* Note that this configuration refreshes tokens other than through
+ * TokenProxyRefreshURL (TokenProxyOIDCProvider's token_endpoint). */
+void tp_conf_note_refresh(void);
 
 #endif /* TP_CONFIG_H */

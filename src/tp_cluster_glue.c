@@ -26,6 +26,7 @@
 #include "tp_config.h"
 #include "tp_redis.h"
 #include "tp_seal.h"
+#include "tp_shared.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);
@@ -340,18 +341,6 @@ static int st_publish(void *ctx, apr_pool_t *p, const char *key,
     return rep.integer == 1;
 }
 
-static apr_time_t st_now(void *ctx)
-{
-    (void)ctx;
-    return apr_time_now();
-}
-
-static void st_sleep(void *ctx, apr_interval_time_t t)
-{
-    (void)ctx;
-    apr_sleep(t);
-}
-
 void tp_cluster_refresh(request_rec *r, const tp_flight_params *prm,
                         const unsigned char *key, apr_size_t klen,
                         tp_flight_refresh_fn fn, void *baton,
@@ -376,8 +365,8 @@ void tp_cluster_refresh(request_rec *r, const tp_flight_params *prm,
     st.claim = st_claim;
     st.get = st_get;
     st.publish = st_publish;
-    st.now = st_now;
-    st.sleep = st_sleep;
+    st.now = tp_shared_now;
+    st.sleep = tp_shared_sleep;
     st.seal_key = cc.key;
     tp_cluster_run(r->pool, &st, prm, owner, tp_cluster_key(r->pool, key,
                                                             klen),

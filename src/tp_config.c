@@ -20,7 +20,6 @@
 #include "tp_config.h"
 #include "tp_cookie.h"
 #include "tp_csrf.h"
-#include "tp_shared.h"
 
 void *tp_dir_conf_create(apr_pool_t *p, char *dir)
 {
@@ -116,16 +115,23 @@ int tp_conf_csrf(const tp_dir_conf *dc)
     return dc->csrf != 0;       /* unset: On */
 }
 
-static int keys_configured;
+/* What the configuration being read uses, noted by the directive
+ * handlers (sections of every kind, <Proxy> and <If> included). */
+static tp_conf_uses uses;
 
-int tp_conf_keys_configured(void)
+void tp_conf_pre_config(void)
 {
-    return keys_configured;
+    memset(&uses, 0, sizeof(uses));
 }
 
-void tp_conf_reset_notes(void)
+void tp_conf_uses_get(tp_conf_uses *u)
 {
-    keys_configured = 0;
+    *u = uses;
+}
+
+void tp_conf_note_refresh(void)
+{
+    uses.refresh = 1;
 }
 
 const char *tp_conf_access_cookie(const tp_dir_conf *dc)
@@ -395,7 +401,7 @@ const char *tp_cmd_url(cmd_parms *cmd, void *dcv, const char *url)
     }
     *FIELD(dcv, cmd, const char *) = url;
     if ((apr_size_t)cmd->info == APR_OFFSETOF(tp_dir_conf, refresh_url)) {
-        tp_shared_note_refresh_configured();
+        uses.refresh = 1;
     }
     return NULL;
 }
@@ -593,7 +599,7 @@ const char *tp_cmd_cookie_key(cmd_parms *cmd, void *dcv, const char *file)
         return e;
     }
     dc->keys->n++;
-    keys_configured = 1;
+    uses.keys = 1;
     return NULL;
 }
 

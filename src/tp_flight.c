@@ -3,10 +3,11 @@
 /*
  * The single-flight state machine.
  *
- * An entry: a 24-byte header (magic, state, result, lease end, expires_in)
- * followed, for "done", by the sealed tokens (access NUL refresh NUL; the
- * store key is the additional authenticated data), or, for "failed", by
- * the reason text (no secrets).
+ * A result entry in the results cache: an 8-byte header (magic, version,
+ * state "done", result, expires_in) followed by the sealed tokens (access
+ * NUL refresh; the store key is the additional authenticated data).  Only
+ * "done" refreshes have a result entry: claims and failures live in the
+ * claim table, which never evicts.
  */
 
 #include <string.h>
@@ -19,19 +20,12 @@
 #include "tp_seal.h"
 
 #define MAGIC 0x54    /* 'T' */
-#define VERSION 1
-
-enum {
-    ST_INFLIGHT = TP_ENTRY_IN_FLIGHT,
-    ST_DONE = TP_ENTRY_DONE,
-    ST_FAILED = TP_ENTRY_FAILED
-};
+#define VERSION 2
+#define ST_DONE 2
 
 typedef struct entry_hdr {
     unsigned char magic, version, state, result;
     apr_int32_t expires_in;
-    apr_time_t lease_end;
-    apr_int64_t reserved;
 } entry_hdr;
 
 #define HDR_LEN sizeof(entry_hdr)
@@ -56,106 +50,102 @@ void tp_flight_key(const char *url, const char *rt, unsigned char key[32])
     EVP_MD_CTX_free(md);
 }
 
-tp_entry_state_e tp_flight_entry_state(const unsigned char *data,
-                                       apr_size_t len)
+int tp_flight_is_result(const unsigned char *data, apr_size_t len)
 {
     entry_hdr h;
 
     if (len < HDR_LEN) {
-        return TP_ENTRY_UNKNOWN;
+        return 0;
     }
     memcpy(&h, data, HDR_LEN);
-    if (h.magic != MAGIC || h.version != VERSION
-        || h.state < ST_INFLIGHT || h.state > ST_FAILED) {
-        return TP_ENTRY_UNKNOWN;
-    }
-    return (tp_entry_state_e)h.state;
+    return h.magic == MAGIC && h.version == VERSION && h.state == ST_DONE;
 }
 
-static int put_entry(apr_pool_t *p, const tp_flight_store *st,
-                     const unsigned char *key, apr_size_t klen,
-                     apr_time_t expiry, const entry_hdr *h,
-                     const unsigned char *body, apr_size_t blen)
+/* Store the new tokens in the results cache; the bytes stored, 0 when
+ * they could not be. */
+static apr_size_t store_result(apr_pool_t *p, const tp_flight_store *st,
+                               const tp_flight_params *prm,
+                               const unsigned char *key, apr_size_t klen,
+                               apr_time_t now, const tp_refresh_res *res)
 {
-    unsigned char *buf = apr_palloc(p, HDR_LEN + blen);
+    const char *plain = apr_pstrcat(p, res->tokens.access, "|",
+                                    res->tokens.refresh
+                                    ? res->tokens.refresh : "", NULL);
+    unsigned char *sealed, *buf;
+    apr_size_t slen;
+    entry_hdr h;
 
-    memcpy(buf, h, HDR_LEN);
-    if (blen) {
-        memcpy(buf + HDR_LEN, body, blen);
+    memset(&h, 0, sizeof(h));
+    h.magic = MAGIC;
+    h.version = VERSION;
+    h.state = ST_DONE;
+    h.result = TP_REFRESH_OK;
+    h.expires_in = res->tokens.expires_in > APR_INT32_MAX
+                   ? APR_INT32_MAX : (apr_int32_t)res->tokens.expires_in;
+    if (!tp_seal(p, st->seal_key, key, klen, plain, strlen(plain), &sealed,
+                 &slen)) {
+        return 0;
     }
-    return st->put(st->ctx, p, key, klen, expiry, buf, HDR_LEN + blen);
+    buf = apr_palloc(p, HDR_LEN + slen);
+    memcpy(buf, &h, HDR_LEN);
+    memcpy(buf + HDR_LEN, sealed, slen);
+    return st->put(st->ctx, p, key, klen, now + prm->grace, buf,
+                   HDR_LEN + slen) ? HDR_LEN + slen : 0;
 }
 
-static void init_hdr(entry_hdr *h, int state)
-{
-    memset(h, 0, sizeof(*h));
-    h->magic = MAGIC;
-    h->version = VERSION;
-    h->state = (unsigned char)state;
-}
-
-/* Publish the outcome of a refresh.  A "done" entry that cannot be stored
- * becomes a small "failed: unavailable" one, so that no waiter takes over
- * and refreshes the same token twice. */
+/* Publish the outcome of a refresh: the tokens to the results cache, the
+ * outcome to the claim.  A result that cannot be stored still marks the
+ * claim "done" for the grace window: later requests with the same token
+ * then find it missing and answer "unavailable" instead of refreshing a
+ * token the provider has already rotated. */
 static void publish(apr_pool_t *p, const tp_flight_store *st,
                     const tp_flight_params *prm, const unsigned char *key,
-                    apr_size_t klen, const tp_refresh_res *res)
+                    apr_size_t klen, tp_flight_out *out)
 {
-    entry_hdr h;
+    const tp_refresh_res *res = &out->res;
     apr_time_t now = st->now(st->ctx);
+    tp_claim c;
 
+    memset(&c, 0, sizeof(c));
     if (res->result == TP_REFRESH_OK) {
-        const char *plain = apr_pstrcat(p, res->tokens.access, "|",
-                                        res->tokens.refresh
-                                        ? res->tokens.refresh : "", NULL);
-        unsigned char *sealed;
-        apr_size_t slen;
-
-        init_hdr(&h, ST_DONE);
-        h.result = TP_REFRESH_OK;
-        h.expires_in = res->tokens.expires_in > APR_INT32_MAX
-                       ? APR_INT32_MAX : (apr_int32_t)res->tokens.expires_in;
-        if (tp_seal(p, st->seal_key, key, klen, plain, strlen(plain),
-                    &sealed, &slen)
-            && put_entry(p, st, key, klen, now + prm->grace, &h, sealed,
-                         slen)) {
-            return;
-        }
-        init_hdr(&h, ST_FAILED);
-        h.result = TP_REFRESH_UNAVAILABLE;
-        put_entry(p, st, key, klen, now + prm->failed_ttl, &h,
-                  (const unsigned char *)"the new tokens could not be shared",
-                  34);
-        return;
+        out->stored_len = store_result(p, st, prm, key, klen, now, res);
+        out->unstored = out->stored_len == 0;
+        c.state = TP_CLAIM_DONE;
+        c.result = TP_REFRESH_OK;
+        c.until = now + prm->grace;
     }
-    init_hdr(&h, ST_FAILED);
-    h.result = (unsigned char)res->result;
-    put_entry(p, st, key, klen,
-              now + (res->result == TP_REFRESH_REJECTED ? prm->grace
-                                                        : prm->failed_ttl),
-              &h, (const unsigned char *)res->why,
-              res->why ? strlen(res->why) : 0);
+    else {
+        c.state = TP_CLAIM_FAILED;
+        c.result = res->result == TP_REFRESH_REJECTED ? TP_REFRESH_REJECTED
+                                                      : TP_REFRESH_UNAVAILABLE;
+        c.until = now + (res->result == TP_REFRESH_REJECTED ? prm->grace
+                                                            : prm->failed_ttl);
+    }
+    /* the claim's own slot: only a claim kept past its time (longer than
+     * lease and deadline) can have lost it */
+    if (!st->claim_put(st->ctx, key, klen, now, &c)) {
+        out->store_failed = 1;
+    }
 }
 
-/* Fill res from a done or failed entry; 0 when it cannot be read. */
+/* Fill res from a result entry; 0 when it cannot be read. */
 static int read_result(apr_pool_t *p, const tp_flight_store *st,
                        const unsigned char *key, apr_size_t klen,
-                       const entry_hdr *h, const unsigned char *body,
-                       apr_size_t blen, tp_refresh_res *res)
+                       const unsigned char *data, apr_size_t len,
+                       tp_refresh_res *res)
 {
     unsigned char *plain;
     apr_size_t plen;
+    entry_hdr h;
     char *bar;
 
     memset(res, 0, sizeof(*res));
-    if (h->state == ST_FAILED) {
-        res->result = h->result == TP_REFRESH_REJECTED ? TP_REFRESH_REJECTED
-                                                       : TP_REFRESH_UNAVAILABLE;
-        res->why = blen ? apr_pstrmemdup(p, (const char *)body, blen)
-                        : "failed";
-        return 1;
+    if (!tp_flight_is_result(data, len)) {
+        return 0;
     }
-    if (!tp_unseal(p, st->seal_key, key, klen, body, blen, &plain, &plen)
+    memcpy(&h, data, HDR_LEN);
+    if (!tp_unseal(p, st->seal_key, key, klen, data + HDR_LEN,
+                   len - HDR_LEN, &plain, &plen)
         || !(bar = strchr((char *)plain, '|'))) {
         return 0;
     }
@@ -164,7 +154,7 @@ static int read_result(apr_pool_t *p, const tp_flight_store *st,
     res->why = "shared";
     res->tokens.access = (const char *)plain;
     res->tokens.refresh = bar[1] ? bar + 1 : NULL;
-    res->tokens.expires_in = h->expires_in;
+    res->tokens.expires_in = h.expires_in;
     return 1;
 }
 
@@ -175,6 +165,39 @@ static void unavailable(tp_flight_out *out, const char *why)
     out->res.why = why;
 }
 
+/* Use a published outcome (the lock is held and released here). */
+static void use_outcome(apr_pool_t *p, const tp_flight_store *st,
+                        const unsigned char *key, apr_size_t klen,
+                        const tp_claim *c, tp_flight_out *out)
+{
+    unsigned char *data;
+    apr_size_t len;
+
+    out->how = out->waited ? TP_FLIGHT_SHARED : TP_FLIGHT_GRACE;
+    if (c->state == TP_CLAIM_FAILED) {
+        st->unlock(st->ctx);
+        memset(&out->res, 0, sizeof(out->res));
+        out->res.result = c->result == TP_REFRESH_REJECTED
+                          ? TP_REFRESH_REJECTED : TP_REFRESH_UNAVAILABLE;
+        out->res.why = c->result == TP_REFRESH_REJECTED
+                       ? "the refresh endpoint rejected the token"
+                       : "the refresh endpoint was unavailable";
+        return;
+    }
+    if (!st->get(st->ctx, p, key, klen, &data, &len)) {
+        st->unlock(st->ctx);
+        out->evicted = 1;
+        out->how = TP_FLIGHT_LOST;
+        unavailable(out, "the stored result was evicted from the cache "
+                    "within its grace window");
+        return;
+    }
+    st->unlock(st->ctx);
+    if (!read_result(p, st, key, klen, data, len, &out->res)) {
+        unavailable(out, "a shared entry could not be opened");
+    }
+}
+
 void tp_flight_run(apr_pool_t *p, const tp_flight_store *st,
                    const tp_flight_params *prm,
                    const unsigned char *key, apr_size_t klen,
@@ -183,44 +206,27 @@ void tp_flight_run(apr_pool_t *p, const tp_flight_store *st,
 {
     apr_time_t start = st->now(st->ctx), now;
     apr_interval_time_t backoff = BACKOFF_MIN;
-    entry_hdr h;
+    unsigned char *data;
+    apr_size_t len;
+    tp_claim c;
 
     memset(out, 0, sizeof(*out));
     for (;;) {
-        unsigned char *data;
-        apr_size_t len;
-
         if (!st->lock(st->ctx)) {
-            /* no shared state: refresh alone rather than not at all */
+            /* no shared state: every request would refresh on its own,
+             * one by one with one token, so refresh nothing */
             out->store_failed = 1;
-            fn(baton, p, &out->res);
-            out->how = TP_FLIGHT_REFRESHED;
+            out->how = TP_FLIGHT_LOST;
+            unavailable(out, "the shared refresh state cannot be locked");
             return;
         }
         now = st->now(st->ctx);
-        if (st->get(st->ctx, p, key, klen, &data, &len)) {
-            if (len < HDR_LEN) {
-                st->unlock(st->ctx);
-                unavailable(out, "a shared entry is damaged");
+        if (st->claim_get(st->ctx, key, klen, now, &c)) {
+            if (c.state == TP_CLAIM_DONE || c.state == TP_CLAIM_FAILED) {
+                use_outcome(p, st, key, klen, &c, out);
                 return;
             }
-            memcpy(&h, data, HDR_LEN);
-            if (h.magic != MAGIC || h.version != VERSION) {
-                st->unlock(st->ctx);
-                unavailable(out, "a shared entry is damaged");
-                return;
-            }
-            if (h.state == ST_DONE || h.state == ST_FAILED) {
-                st->unlock(st->ctx);
-                if (!read_result(p, st, key, klen, &h, data + HDR_LEN,
-                                 len - HDR_LEN, &out->res)) {
-                    unavailable(out, "a shared entry could not be opened");
-                    return;
-                }
-                out->how = out->waited ? TP_FLIGHT_SHARED : TP_FLIGHT_GRACE;
-                return;
-            }
-            if (h.state == ST_INFLIGHT && now < h.lease_end) {
+            if (now < c.lease_end) {
                 st->unlock(st->ctx);
                 if (now - start >= prm->deadline) {
                     out->how = TP_FLIGHT_GAVE_UP;
@@ -237,13 +243,31 @@ void tp_flight_run(apr_pool_t *p, const tp_flight_store *st,
                 continue;
             }
             /* in flight, but its lease ran out: take over */
-            out->took_over = (h.state == ST_INFLIGHT);
+            out->took_over = 1;
         }
-        init_hdr(&h, ST_INFLIGHT);
-        h.lease_end = now + prm->lease;
-        if (!put_entry(p, st, key, klen, now + prm->lease + prm->deadline,
-                       &h, NULL, 0)) {
-            out->store_failed = 1;
+        else if (st->get(st->ctx, p, key, klen, &data, &len)) {
+            /* a result without a claim: published before the claim table
+             * was made anew (a changed TokenProxyRefreshSlots) */
+            st->unlock(st->ctx);
+            out->how = out->waited ? TP_FLIGHT_SHARED : TP_FLIGHT_GRACE;
+            if (!read_result(p, st, key, klen, data, len, &out->res)) {
+                unavailable(out, "a shared entry could not be opened");
+            }
+            return;
+        }
+        memset(&c, 0, sizeof(c));
+        c.state = TP_CLAIM_IN_FLIGHT;
+        c.lease_end = now + prm->lease;
+        c.until = now + prm->lease + prm->deadline;
+        if (!st->claim_put(st->ctx, key, klen, now, &c)) {
+            /* no free slot: refreshing without a claim could refresh the
+             * token twice, so refresh nothing */
+            st->unlock(st->ctx);
+            out->claims_full = 1;
+            out->how = TP_FLIGHT_LOST;
+            unavailable(out, "no free slot in the table of refreshes "
+                        "(TokenProxyRefreshSlots)");
+            return;
         }
         st->unlock(st->ctx);
 
@@ -251,7 +275,7 @@ void tp_flight_run(apr_pool_t *p, const tp_flight_store *st,
         out->how = TP_FLIGHT_REFRESHED;
 
         if (st->lock(st->ctx)) {
-            publish(p, st, prm, key, klen, &out->res);
+            publish(p, st, prm, key, klen, out);
             st->unlock(st->ctx);
         }
         else {

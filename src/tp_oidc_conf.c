@@ -16,7 +16,6 @@
 #include "tp_config.h"
 #include "tp_cookie.h"
 #include "tp_oidc_conf.h"
-#include "tp_shared.h"
 
 #define MERGE(f) o->f = (add && add->f) ? add->f : base ? base->f : NULL
 
@@ -172,7 +171,7 @@ const char *tp_cmd_oidc_provider(cmd_parms *cmd, void *dcv, const char *url)
                    "and localhost)", url);
     }
     oidc_of(cmd, dcv)->issuer = url;
-    tp_shared_note_refresh_configured();    /* refreshes at token_endpoint */
+    tp_conf_note_refresh();         /* refreshes at the token_endpoint */
     return NULL;
 }
 

@@ -211,6 +211,14 @@ tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
     if ((store = tp_shared_store(r)) != NULL) {
         tp_flight_run(r->pool, store, &prm, key, sizeof(key), fn, baton,
                       &out);
+        tp_shared_note_outcome(r, &out);
+        if (out.store_failed && out.how == TP_FLIGHT_LOST
+            && fn == call_cluster) {
+            /* the node's state cannot be used, the cluster's single
+             * flight still holds */
+            fn(baton, r->pool, &out.res);
+            out.how = TP_FLIGHT_REFRESHED;
+        }
     }
     else {
         fn(baton, r->pool, &out.res);
@@ -231,7 +239,12 @@ tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
     if (out.how == TP_FLIGHT_GAVE_UP) {
         tp_stat_inc(TP_STAT_GAVE_UP);
     }
-    if (out.how != TP_FLIGHT_REFRESHED) {
+    if (out.how == TP_FLIGHT_LOST) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "tokenproxy: refresh of fp=%s not done (503): %s",
+                      fp(r, rq->refresh), out.res.why);
+    }
+    else if (out.how != TP_FLIGHT_REFRESHED) {
         ap_log_rerror(APLOG_MARK, out.res.result == TP_REFRESH_OK
                       ? APLOG_DEBUG : APLOG_INFO, 0, r,
                       "tokenproxy: refresh of fp=%s %s another request's "

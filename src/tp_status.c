@@ -23,7 +23,12 @@ static const char *const help[TP_STAT_COUNT] = {
     "Requests that used a stored refresh result (grace window).",
     "Refreshes taken over after another's lease ran out.",
     "Requests that gave up waiting for another's refresh.",
-    "Requests replayed after an upstream 401."
+    "Requests replayed after an upstream 401.",
+    "Requests whose refresh result, within its grace window, had been "
+    "evicted from TokenProxyCache (answered 503, nothing refreshed).",
+    "Refresh results TokenProxyCache would not store.",
+    "Requests that needed a refresh and found no free slot in "
+    "TokenProxyRefreshSlots (answered 503, nothing refreshed)."
 };
 
 static int wants_prometheus(request_rec *r)
@@ -68,13 +73,35 @@ int tp_status_handler(request_rec *r)
                        tp_stat_name(i), tp_stat_get(i));
         }
         if (have_fill) {
-            ap_rprintf(r, "# HELP tokenproxy_cache_entries Entries in the "
-                       "shared refresh state, by state.\n"
+            ap_rprintf(r, "# HELP tokenproxy_cache_entries Refresh results "
+                       "in TokenProxyCache.\n"
                        "# TYPE tokenproxy_cache_entries gauge\n"
-                       "tokenproxy_cache_entries{state=\"in_flight\"} %ld\n"
-                       "tokenproxy_cache_entries{state=\"done\"} %ld\n"
-                       "tokenproxy_cache_entries{state=\"failed\"} %ld\n",
-                       fill.in_flight, fill.done, fill.failed);
+                       "tokenproxy_cache_entries %ld\n"
+                       "# HELP tokenproxy_cache_bytes Bytes the refresh "
+                       "results take in TokenProxyCache.\n"
+                       "# TYPE tokenproxy_cache_bytes gauge\n"
+                       "tokenproxy_cache_bytes %" APR_UINT64_T_FMT "\n",
+                       fill.entries, fill.bytes);
+            if (fill.capacity) {
+                ap_rprintf(r, "# HELP tokenproxy_cache_capacity_entries "
+                           "Refresh results TokenProxyCache holds at "
+                           "TokenProxyTokenSize.\n"
+                           "# TYPE tokenproxy_cache_capacity_entries gauge\n"
+                           "tokenproxy_cache_capacity_entries %ld\n",
+                           fill.capacity);
+            }
+            ap_rprintf(r, "# HELP tokenproxy_claims Slots in use in the "
+                       "table of refreshes, by state.\n"
+                       "# TYPE tokenproxy_claims gauge\n"
+                       "tokenproxy_claims{state=\"in_flight\"} %ld\n"
+                       "tokenproxy_claims{state=\"done\"} %ld\n"
+                       "tokenproxy_claims{state=\"failed\"} %ld\n"
+                       "# HELP tokenproxy_claims_slots Slots of the table of "
+                       "refreshes (TokenProxyRefreshSlots).\n"
+                       "# TYPE tokenproxy_claims_slots gauge\n"
+                       "tokenproxy_claims_slots %ld\n",
+                       fill.claims.in_flight, fill.claims.done,
+                       fill.claims.failed, fill.claims.slots);
         }
         tp_cluster_status(r, 1);
         return OK;
@@ -91,9 +118,21 @@ int tp_status_handler(request_rec *r)
     }
     ap_rprintf(r, "\"cache\":{\"provider\":\"%s\"", tp_shared_cache_name());
     if (have_fill) {
-        ap_rprintf(r, ",\"entries\":%ld,\"in_flight\":%ld,\"done\":%ld,"
-                   "\"failed\":%ld", fill.entries, fill.in_flight, fill.done,
-                   fill.failed);
+        ap_rprintf(r, ",\"entries\":%ld,\"bytes\":%" APR_UINT64_T_FMT,
+                   fill.entries, fill.bytes);
+        if (fill.entries) {
+            ap_rprintf(r, ",\"bytes_per_entry\":%" APR_UINT64_T_FMT,
+                       fill.bytes / (apr_uint64_t)fill.entries);
+        }
+        if (fill.capacity) {
+            ap_rprintf(r, ",\"size\":%" APR_SIZE_T_FMT ",\"capacity\":%ld,"
+                       "\"fill_percent\":%ld", fill.size, fill.capacity,
+                       fill.entries * 100 / fill.capacity);
+        }
+        ap_rprintf(r, "},\"claims\":{\"slots\":%ld,\"in_flight\":%ld,"
+                   "\"done\":%ld,\"failed\":%ld", fill.claims.slots,
+                   fill.claims.in_flight, fill.claims.done,
+                   fill.claims.failed);
     }
     ap_rputs("},", r);
     tp_cluster_status(r, 0);

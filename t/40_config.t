@@ -6,7 +6,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
 
-plan tests => 117;
+plan tests => 122;
 
 my $vars = Apache::Test::config()->{vars};
 my $httpd = $vars->{httpd};
@@ -191,6 +191,34 @@ CONF
     my $notices = () = $log =~ /token cookies are not sealed: no TokenProxyCookieKey is set/g;
     ok t_cmp($notices, 1, 'without a cookie key, the startup log says so once');
 }
+
+# a TokenProxyCache too small for 1000 refresh results at the configured
+# token size: httpd does not start, and says what size to set
+{
+    my ($status, $log) = start_refused('smallcache', <<"CONF");
+LoadModule socache_shmcb_module /usr/lib/apache2/modules/mod_socache_shmcb.so
+TokenProxyCache shmcb:$dir/small(524288)
+<Location /api/>
+    TokenProxy On
+    TokenProxyRefreshURL http://127.0.0.1:9/token
+</Location>
+CONF
+    ok t_cmp($status != 0 && $status != 124, 1, 'a too small TokenProxyCache stops httpd');
+    ok t_cmp($log, qr/TokenProxyCache shmcb:\S+small\(524288\) holds only \d+ refresh results of 1024 bytes \(TokenProxyTokenSize\); at least 1000 are needed: set TokenProxyCache shmcb:\S+small\(\d+\) or more/,
+             'naming the directive and the size to set');
+    my ($size) = $log =~ /set TokenProxyCache shmcb:\S+small\((\d+)\) or more/;
+    ok t_cmp(($size // 0) > 524288 && ($size // 0) < 2 * 1048576, 1, "a sane size (" . ($size // '?') . ")");
+}
+($rc, $out) = syntax_check("TokenProxyTokenSize 8");
+ok t_cmp($rc, 1, 'TokenProxyTokenSize too small');
+ok t_cmp($out, qr/TokenProxyTokenSize: '8' is not a whole number from 16 to 32768/);
+($rc, $out) = syntax_check("TokenProxyRefreshSlots 100");
+ok t_cmp($rc, 1, 'TokenProxyRefreshSlots too small');
+ok t_cmp($out, qr/TokenProxyRefreshSlots: '100' is not a whole number from 1024 to 16777216/);
+($rc, $out) = syntax_check("<Location />\n TokenProxyRefreshSlots 4096\n</Location>");
+ok t_cmp($rc, 1, 'TokenProxyRefreshSlots belongs to the main server config');
+($rc, $out) = syntax_check("TokenProxyTokenSize 2048\nTokenProxyRefreshSlots 131072");
+ok t_cmp($rc, 0, 'good values pass');
 
 # __Host- and __Secure- cookies, key files, CSRF directives
 my $k = "$dir/good.key";

@@ -41,7 +41,8 @@ unit_src=(src/tp_cookie.c src/tp_token.c src/tp_jwt.c src/tp_answer.c
           src/tp_refresh.c src/tp_setcookie.c src/tp_nav.c src/tp_seal.c
           src/tp_flight.c src/tp_b64.c src/tp_sealcookie.c src/tp_csrf.c
           src/tp_cluster.c src/tp_jose.c src/tp_idtoken.c src/tp_oidc_meta.c
-          src/tp_oidc_req.c src/tp_fetch_policy.c)
+          src/tp_oidc_req.c src/tp_fetch_policy.c src/tp_claims.c
+          src/tp_sizing.c)
 # shellcheck disable=SC2046
 if gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude \
         $(pkg-config --cflags apr-1 apr-util-1 check jansson) t/unit/*.c \
@@ -175,7 +176,7 @@ fi
 # 2b. cluster-wide single flight: three httpd nodes at once (event, worker,
 # prefork) sharing a real redis-server, in front of the mock provider
 cluster_log="$top/t/cluster.log"
-timeout 900 perl t/cluster/cluster.t >"$cluster_log" 2>&1
+timeout 900 perl t/cluster/cluster.pl >"$cluster_log" 2>&1
 rc=$?
 grep -E '^(not ok|ok|#)' "$cluster_log" | grep -vE '^ok ' || true
 cp=$(grep -cE '^ok ' "$cluster_log" || true)

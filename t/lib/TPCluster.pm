@@ -1,7 +1,7 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 #
 # Several httpd nodes and a real redis-server, for the cluster tests
-# (t/cluster/cluster.t) and the cluster benchmark (bench/cluster.pl).
+# (t/cluster/cluster.pl) and the cluster benchmark (bench/cluster.pl).
 # Everything listens on 127.0.0.1 only, is started here and stopped by its
 # PID (also when the caller dies), and every wait is bounded.
 package TPCluster;
@@ -16,6 +16,7 @@ use Time::HiRes qw(time sleep);
 use JSON::PP ();
 
 our @EXPORT = qw(free_port start_mock start_redis stop_redis redis_cmd start_garbage_server
+                 node_conf write_key
                  start_node stop_node graceful_restart node_children
                  http_req node_status stop_all wait_until);
 
@@ -180,6 +181,38 @@ sub redis_cmd {
     my $v = $parse->();
     close $s;
     return $v;
+}
+
+# A random 32-byte key file (hex) at $path.
+sub write_key {
+    my ($path) = @_;
+    open my $kf, '>', $path or die "$path: $!";
+    print $kf join('', map { sprintf '%02x', int rand 256 } 1 .. 32), "\n";
+    close $kf;
+    chmod 0644, $path;
+    return $path;
+}
+
+# A node's configuration: /api/ in front of the mock, refreshing at its
+# token endpoint, and the status page; with cluster => [URL, KEYFILE],
+# cluster-wide single flight.
+sub node_conf {
+    my (%o) = @_;
+    my $c = $o{cluster} ? "TokenProxyCluster $o{cluster}[0]\nTokenProxyClusterKey $o{cluster}[1]\n"
+                          . "TokenProxyClusterTimeout 500\n" : '';
+    return $c . <<CONF;
+<Location /tp-status>
+    SetHandler tokenproxy-status
+</Location>
+ProxyPass /api/ http://127.0.0.1:$o{mock}/secure/api/
+<Location /api/>
+    TokenProxy On
+    TokenProxyRefreshURL http://127.0.0.1:$o{mock}/idp/token
+    TokenProxyRefreshTimeout 5
+    TokenProxyCookieSecure Off
+    ProxyErrorOverride On 401
+</Location>
+CONF
 }
 
 # An httpd node: start_node(dir, name, mpm, conf_text) -> node

@@ -1,12 +1,15 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 /* tp_seal and tp_flight: sealing, and the single-flight state machine
- * against an in-memory store with a fake clock. */
+ * against an in-memory store with a fake clock: the real claim table, and
+ * a results table that can evict like a full cache. */
 
 #include <string.h>
 
 #include <apr_hash.h>
+#include <apr_tables.h>
 #include <apr_strings.h>
 
+#include "tp_claims.h"
 #include "tp_flight.h"
 #include "tp_seal.h"
 #include "unit.h"
@@ -55,11 +58,17 @@ START_TEST(seal_nonce_random)
 }
 END_TEST
 
-/* ---- a fake store: one table, a clock that sleeping advances ---- */
+/* ---- a fake store: the real claim table, a results table that can
+ * evict (at most max_results entries, the oldest go first), a clock that
+ * sleeping advances ---- */
 
 typedef struct fake {
     apr_pool_t *p;
     apr_hash_t *data;       /* key -> entry */
+    apr_array_header_t *order;  /* keys in the order stored */
+    int max_results, evictions;
+    tp_claims *claims;
+    apr_uint32_t slots;
     apr_time_t now;
     int locked, locks, puts, fail_put_big, fail_lock;
     /* called from sleep, to let "another request" act */
@@ -111,13 +120,46 @@ static int f_put(void *c, apr_pool_t *p, const unsigned char *key,
     (void)p;
     ck_assert(f->locked);
     if (f->fail_put_big && len > 2 && data[2] == 2) return 0;  /* done */
+    while (f->max_results && (int)apr_hash_count(f->data) >= f->max_results
+           && f->order->nelts) {
+        /* evict the oldest result, as shmcb does when it is full */
+        const unsigned char *old = APR_ARRAY_IDX(f->order, 0,
+                                                 const unsigned char *);
+        memmove(f->order->elts, f->order->elts + sizeof(old),
+                (apr_size_t)(f->order->nelts - 1) * sizeof(old));
+        f->order->nelts--;
+        if (apr_hash_get(f->data, old, 32)) {
+            apr_hash_set(f->data, old, 32, NULL);
+            f->evictions++;
+        }
+    }
     e = apr_palloc(f->p, sizeof(*e));
     e->data = apr_pmemdup(f->p, data, len);
     e->len = len;
     e->expiry = expiry;
-    apr_hash_set(f->data, apr_pmemdup(f->p, key, klen), (apr_ssize_t)klen, e);
+    key = apr_pmemdup(f->p, key, klen);
+    apr_hash_set(f->data, key, (apr_ssize_t)klen, e);
+    APR_ARRAY_PUSH(f->order, const unsigned char *) = key;
     f->puts++;
     return 1;
+}
+
+static int f_claim_get(void *c, const unsigned char *key, apr_size_t klen,
+                       apr_time_t now, tp_claim *cl)
+{
+    fake *f = c;
+    ck_assert(f->locked);
+    ck_assert_uint_eq(klen, 32);
+    return tp_claims_get(f->claims, key, now, cl);
+}
+
+static int f_claim_put(void *c, const unsigned char *key, apr_size_t klen,
+                       apr_time_t now, const tp_claim *cl)
+{
+    fake *f = c;
+    ck_assert(f->locked);
+    ck_assert_uint_eq(klen, 32);
+    return tp_claims_put(f->claims, key, now, cl);
 }
 
 static apr_time_t f_now(void *c) { return ((fake *)c)->now; }
@@ -133,23 +175,39 @@ static void f_sleep(void *c, apr_interval_time_t t)
 
 static unsigned char seal_key[TP_SEAL_KEY_LEN];
 
-static fake *new_fake(tp_flight_store *st)
+static void fill_store(fake *f, tp_flight_store *st)
 {
-    fake *f = apr_pcalloc(unit_pool, sizeof(*f));
-    f->p = unit_pool;
-    f->data = apr_hash_make(unit_pool);
-    f->now = apr_time_from_sec(1000000);
-    tp_seal_keygen(seal_key);
     memset(st, 0, sizeof(*st));
     st->ctx = f;
     st->lock = f_lock;
     st->unlock = f_unlock;
+    st->claim_get = f_claim_get;
+    st->claim_put = f_claim_put;
     st->get = f_get;
     st->put = f_put;
     st->now = f_now;
     st->sleep = f_sleep;
     st->seal_key = seal_key;
+}
+
+static fake *new_fake_slots(tp_flight_store *st, apr_uint32_t slots)
+{
+    fake *f = apr_pcalloc(unit_pool, sizeof(*f));
+    f->p = unit_pool;
+    f->data = apr_hash_make(unit_pool);
+    f->order = apr_array_make(unit_pool, 64, sizeof(const unsigned char *));
+    f->slots = slots;
+    f->claims = tp_claims_init(apr_palloc(unit_pool, tp_claims_size(slots)),
+                               slots);
+    f->now = apr_time_from_sec(1000000);
+    tp_seal_keygen(seal_key);
+    fill_store(f, st);
     return f;
+}
+
+static fake *new_fake(tp_flight_store *st)
+{
+    return new_fake_slots(st, 1024);
 }
 
 static const tp_flight_params PRM = {
@@ -216,18 +274,24 @@ START_TEST(first_refreshes_then_grace)
 }
 END_TEST
 
+static void write_inflight_key(fake *f, const unsigned char *key,
+                               apr_time_t lease_end)
+{
+    /* an in-flight claim as another child writes it */
+    tp_claim c;
+
+    memset(&c, 0, sizeof(c));
+    c.state = TP_CLAIM_IN_FLIGHT;
+    c.lease_end = lease_end;
+    c.until = lease_end + apr_time_from_sec(60);
+    f->locked = 1;
+    ck_assert(f_claim_put(f, key, 32, f->now, &c));
+    f->locked = 0;
+}
+
 static void write_inflight(fake *f, apr_time_t lease_end)
 {
-    /* an in-flight entry as another child writes it: magic, version,
-     * state 1, result, expires_in, lease end, reserved */
-    unsigned char hdr[24];
-
-    memset(hdr, 0, sizeof(hdr));
-    hdr[0] = 0x54; hdr[1] = 1; hdr[2] = 1;
-    memcpy(hdr + 8, &lease_end, sizeof(lease_end));
-    f->locked = 1;
-    f_put(f, unit_pool, KEY, 32, lease_end + apr_time_from_sec(60), hdr, 24);
-    f->locked = 0;
+    write_inflight_key(f, KEY, lease_end);
 }
 
 /* "another request" finishes its refresh during our 4th sleep */
@@ -241,12 +305,20 @@ static void finish_other(fake *f)
         return;
     }
     f->on_sleep = NULL;
-    apr_hash_clear(f->data);         /* its lease ends as it publishes */
-    memset(&s2, 0, sizeof(s2));
-    s2.ctx = f; s2.lock = f_lock; s2.unlock = f_unlock;
-    s2.get = f_get; s2.put = f_put; s2.now = f_now;
-    s2.sleep = f_sleep; s2.seal_key = seal_key;
+    /* it claimed the token and now publishes: without a claim of its own
+     * in the way, the same code path as a first refresh */
+    f->locked = 1;
+    {
+        tp_claim none;
+        memset(&none, 0, sizeof(none));
+        none.state = TP_CLAIM_FAILED;
+        none.until = f->now;            /* over at once: a free slot */
+        f_claim_put(f, KEY, 32, f->now, &none);
+    }
+    f->locked = 0;
+    fill_store(f, &s2);
     tp_flight_run(f->p, &s2, &PRM, KEY, 32, do_refresh, &c2, &o2);
+    ck_assert_int_eq(o2.how, TP_FLIGHT_REFRESHED);
 }
 
 START_TEST(waiters_share_the_result)
@@ -390,19 +462,170 @@ START_TEST(unstorable_result_never_invites_a_second_refresh)
 }
 END_TEST
 
-START_TEST(no_lock_still_refreshes)
+START_TEST(no_lock_refreshes_nothing)
+{
+    tp_flight_store st;
+    fake *f = new_fake(&st);
+    call c = { 0, TP_REFRESH_OK, f, 0 };
+    tp_flight_out out;
+    int i;
+
+    tp_flight_key("u", "RTL", KEY);
+    f->fail_lock = 1;
+    /* a storm while the state cannot be used: never one refresh each */
+    for (i = 0; i < 40; i++) {
+        tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
+        ck_assert(out.store_failed);
+        ck_assert_int_eq(out.how, TP_FLIGHT_LOST);
+        ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);
+    }
+    ck_assert_int_eq(c.calls, 0);
+}
+END_TEST
+
+/* ---- a results cache that evicts ---- */
+
+START_TEST(evicted_result_answers_unavailable_never_refreshes)
 {
     tp_flight_store st;
     fake *f = new_fake(&st);
     call c = { 0, TP_REFRESH_OK, f, 0 };
     tp_flight_out out;
 
-    tp_flight_key("u", "RTL", KEY);
-    f->fail_lock = 1;
+    tp_flight_key("u", "RTE", KEY);
     tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
-    ck_assert(out.store_failed);
-    ck_assert_int_eq(c.calls, 1);
     ck_assert_int_eq(out.res.result, TP_REFRESH_OK);
+    ck_assert_uint_gt(out.stored_len, 0);
+    ck_assert(!out.unstored);
+    apr_hash_clear(f->data);            /* the cache dropped the result */
+
+    f->now += apr_time_from_sec(10);
+    tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
+    ck_assert_int_eq(c.calls, 1);       /* no second refresh */
+    ck_assert(out.evicted);
+    ck_assert_int_eq(out.how, TP_FLIGHT_LOST);
+    ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);
+    /* and again: still detected, still no refresh, through the grace */
+    f->now += apr_time_from_sec(19);
+    tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
+    ck_assert_int_eq(c.calls, 1);
+    ck_assert(out.evicted);
+}
+END_TEST
+
+START_TEST(a_full_cache_costs_503s_not_second_refreshes)
+{
+    tp_flight_store st;
+    fake *f = new_fake(&st);
+    call c = { 0, TP_REFRESH_OK, f, 0 };
+    tp_flight_out out;
+    unsigned char keys[50][32];
+    int i, evicted = 0, grace = 0;
+
+    f->max_results = 10;
+    for (i = 0; i < 50; i++) {
+        tp_flight_key("u", apr_psprintf(unit_pool, "RT-%d", i), keys[i]);
+        tp_flight_run(unit_pool, &st, &PRM, keys[i], 32, do_refresh, &c,
+                      &out);
+        ck_assert_int_eq(out.how, TP_FLIGHT_REFRESHED);
+        f->now += apr_time_from_msec(100);
+    }
+    ck_assert_int_eq(c.calls, 50);
+    ck_assert_int_eq(f->evictions, 40);
+    /* every old refresh token again, within the grace window */
+    for (i = 0; i < 50; i++) {
+        tp_flight_run(unit_pool, &st, &PRM, keys[i], 32, do_refresh, &c,
+                      &out);
+        if (out.evicted) {
+            evicted++;
+            ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);
+        }
+        else {
+            grace++;
+            ck_assert_int_eq(out.how, TP_FLIGHT_GRACE);
+            ck_assert_int_eq(out.res.result, TP_REFRESH_OK);
+        }
+    }
+    ck_assert_int_eq(c.calls, 50);      /* not one more */
+    ck_assert_int_eq(evicted, 40);
+    ck_assert_int_eq(grace, 10);
+}
+END_TEST
+
+/* the token in flight is finished by its refresher during our 4th sleep;
+ * meanwhile 200 other tokens were refreshed through a cache of 5 */
+START_TEST(a_claim_survives_other_users_results)
+{
+    tp_flight_store st;
+    fake *f = new_fake(&st);
+    call c = { 0, TP_REFRESH_OK, f, 0 };
+    call others = { 1000, TP_REFRESH_OK, NULL, 0 };
+    tp_flight_out out;
+    unsigned char other[32];
+    int i;
+
+    f->max_results = 5;
+    tp_flight_key("u", "RT-SLOW", KEY);
+    write_inflight(f, f->now + apr_time_from_sec(3));
+    for (i = 0; i < 200; i++) {
+        tp_flight_key("u", apr_psprintf(unit_pool, "RT-O%d", i), other);
+        tp_flight_run(unit_pool, &st, &PRM, other, 32, do_refresh, &others,
+                      &out);
+        ck_assert_int_eq(out.how, TP_FLIGHT_REFRESHED);
+    }
+    ck_assert_int_ge(f->evictions, 195);
+    f->on_sleep = finish_other;
+    tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
+    ck_assert_int_eq(c.calls, 0);       /* it waited: the claim was there */
+    ck_assert(out.waited);
+    ck_assert(!out.took_over);
+    ck_assert_int_eq(out.how, TP_FLIGHT_SHARED);
+    ck_assert_int_eq(out.res.result, TP_REFRESH_OK);
+}
+END_TEST
+
+START_TEST(full_claims_refresh_nothing)
+{
+    tp_flight_store st;
+    fake *f = new_fake_slots(&st, 4);
+    call c = { 0, TP_REFRESH_OK, f, 0 };
+    tp_flight_out out;
+    unsigned char k[32];
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        tp_flight_key("u", apr_psprintf(unit_pool, "RT-F%d", i), k);
+        write_inflight_key(f, k, f->now + apr_time_from_sec(3));
+    }
+    tp_flight_key("u", "RT-NEW", KEY);
+    tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
+    ck_assert_int_eq(c.calls, 0);
+    ck_assert(out.claims_full);
+    ck_assert_int_eq(out.how, TP_FLIGHT_LOST);
+    ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);
+    /* once those claims' time is over, their slots are free again */
+    f->now += apr_time_from_sec(64);
+    tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
+    ck_assert_int_eq(c.calls, 1);
+    ck_assert(!out.claims_full);
+    ck_assert_int_eq(out.res.result, TP_REFRESH_OK);
+}
+END_TEST
+
+START_TEST(grace_zero_keeps_nothing)
+{
+    tp_flight_store st;
+    fake *f = new_fake(&st);
+    call c = { 0, TP_REFRESH_OK, f, 0 };
+    tp_flight_out out;
+    tp_flight_params prm = PRM;
+
+    prm.grace = 0;
+    tp_flight_key("u", "RT-G0", KEY);
+    tp_flight_run(unit_pool, &st, &prm, KEY, 32, do_refresh, &c, &out);
+    tp_flight_run(unit_pool, &st, &prm, KEY, 32, do_refresh, &c, &out);
+    ck_assert_int_eq(c.calls, 2);
+    ck_assert(!out.evicted);
 }
 END_TEST
 
@@ -433,7 +656,12 @@ Suite *flight_suite(unit_fixture setup, unit_fixture teardown)
     tcase_add_test(tc, failures_are_shared);
     tcase_add_test(tc, tokens_sealed_in_store);
     tcase_add_test(tc, unstorable_result_never_invites_a_second_refresh);
-    tcase_add_test(tc, no_lock_still_refreshes);
+    tcase_add_test(tc, no_lock_refreshes_nothing);
+    tcase_add_test(tc, evicted_result_answers_unavailable_never_refreshes);
+    tcase_add_test(tc, a_full_cache_costs_503s_not_second_refreshes);
+    tcase_add_test(tc, a_claim_survives_other_users_results);
+    tcase_add_test(tc, full_claims_refresh_nothing);
+    tcase_add_test(tc, grace_zero_keeps_nothing);
     tcase_add_test(tc, keys_differ);
     suite_add_tcase(s, tc);
     return s;

@@ -18,5 +18,6 @@ Suite *security_suite(unit_fixture setup, unit_fixture teardown);
 Suite *cluster_suite(unit_fixture setup, unit_fixture teardown);
 Suite *oidc_suite(unit_fixture setup, unit_fixture teardown);
 Suite *oidc_req_suite(unit_fixture setup, unit_fixture teardown);
+Suite *claims_suite(unit_fixture setup, unit_fixture teardown);
 
 #endif
