@@ -4,7 +4,10 @@
  * tp_endpoints: the handlers "tokenproxy-refresh" (POST: refresh now and
  * answer {"success":true} with the new cookies) and "tokenproxy-logout"
  * (clear the cookies, revoke the refresh token when TokenProxyRevokeURL is
- * set, then 302 to the login page for navigations or 204).
+ * set, or at the discovered revocation_endpoint with TokenProxyOIDCProvider,
+ * then 302 to the login page for navigations or 204).  With a provider
+ * that has an end_session_endpoint, navigations go there instead
+ * (RP-initiated logout, with id_token_hint and post_logout_redirect_uri).
  */
 #ifndef TP_ENDPOINTS_H
 #define TP_ENDPOINTS_H
