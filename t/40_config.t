@@ -6,7 +6,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
 
-plan tests => 122;
+plan tests => 126;
 
 my $vars = Apache::Test::config()->{vars};
 my $httpd = $vars->{httpd};
