@@ -44,6 +44,12 @@ const char *tp_login_cookie_name(apr_pool_t *p, const char *state,
 /* Does a cookie name belong to a login state? */
 int tp_login_cookie_is(const char *name);
 
+/* The Cookie header value without the login state cookies, which stay
+ * away from the upstream; *removed: how many pieces went.  NULL when
+ * nothing but separators is left.  Other bytes are kept as sent. */
+const char *tp_login_cookies_strip(apr_pool_t *p, const char *header,
+                                   int *removed);
+
 /* Constant-time equality of two states (lengths may differ). */
 int tp_oidc_state_equal(const char *a, const char *b);
 

@@ -86,6 +86,46 @@ int tp_login_cookie_is(const char *name)
                        strlen(TP_LOGIN_COOKIE_HOST));
 }
 
+const char *tp_login_cookies_strip(apr_pool_t *p, const char *header,
+                                   int *removed)
+{
+    const char *s = header, *end, *name;
+    char *out, *o;
+    int kept = 0;
+
+    *removed = 0;
+    if (!header) {
+        return NULL;
+    }
+    o = out = apr_palloc(p, strlen(header) + 1);
+    while (*s) {
+        end = strchr(s, ';');
+        if (!end) {
+            end = s + strlen(s);
+        }
+        for (name = s; *name == ' ' || *name == '\t'; name++) {
+        }
+        if (tp_login_cookie_is(name) && name < end) {
+            (*removed)++;
+        }
+        else if (name < end) {
+            if (kept++) {
+                *o++ = ';';
+            }
+            memcpy(o, s, (apr_size_t)(end - s));
+            o += end - s;
+        }
+        s = *end ? end + 1 : end;
+    }
+    *o = '\0';
+    if (!*removed) {
+        return header;
+    }
+    for (o = out; *o == ' ' || *o == '\t'; o++) {
+    }
+    return *o ? out : NULL;
+}
+
 int tp_oidc_state_equal(const char *a, const char *b)
 {
     apr_size_t n;

@@ -14,6 +14,7 @@
 #include <apr_strings.h>
 
 #include "tp_cookie.h"
+#include "tp_oidc_req.h"
 #include "tp_request.h"
 #include "tp_token.h"
 
@@ -101,6 +102,16 @@ tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc)
     rq->removed = tp_cookie_take(r->pool, cookie, names, n, found,
                                  &rq->cookie_out);
     rq->had_token_cookie = rq->removed > 0;
+    if (n > 2) {                /* login state cookies stay here too */
+        int gone;
+        const char *rest = tp_login_cookies_strip(r->pool, rq->removed
+                                                  ? rq->cookie_out : cookie,
+                                                  &gone);
+        if (gone) {
+            rq->cookie_out = rest;
+            rq->removed += gone;
+        }
+    }
     rq->sent[0] = tp_cookie_sent(&found[0]);
     rq->sent[1] = tp_cookie_sent(&found[1]);
     rq->access = usable(r, dc, rq, 1, names[0], &found[0]);

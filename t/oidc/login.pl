@@ -212,7 +212,8 @@ sub api {
     my $r = $ua->get("$site/api/x", Accept => 'application/json');
     my $j = eval { $json->decode($r->decoded_content) } || {};
     my ($auth) = map { $_->[1] } grep { lc $_->[0] eq 'authorization' } @{ $j->{headers} || [] };
-    return ($r, $auth // '');
+    my ($cookie) = map { $_->[1] } grep { lc $_->[0] eq 'cookie' } @{ $j->{headers} || [] };
+    return ($r, $auth // '', $cookie // '');
 }
 
 my @secrets = ('s3cr3t');
@@ -283,6 +284,13 @@ my $auth;
 ($r, $auth) = api($alice);
 is($r->code, 200, 'an API call after the login answers 200');
 is($auth, "Bearer $at", '... and the upstream got the access token');
+{   # a login in progress: its cookie stays away from the upstream too
+    $alice->get("$site/auth/login");
+    my (undef, undef, $cookie) = api($alice);
+    my @pending = cookie_names($alice, qr/^tp-login-/);
+    ok(@pending && $cookie !~ /tp-login-|accessToken|refreshToken|idToken/,
+       'the upstream gets neither the token cookies nor a login cookie');
+}
 
 # ---- 3. the user endpoint
 $r = $alice->get("$site/auth/user", Accept => 'application/json');

@@ -62,6 +62,27 @@ START_TEST(cookie_names)
 }
 END_TEST
 
+START_TEST(login_cookies_stripped)
+{
+    int n;
+
+    ck_assert_str_eq(tp_login_cookies_strip(unit_pool,
+                     "a=1; tp-login-abcdefgh=tp1.x; b=2", &n), "a=1; b=2");
+    ck_assert_int_eq(n, 1);
+    ck_assert_str_eq(tp_login_cookies_strip(unit_pool,
+                     "tp-login-abcdefgh=x;__Host-tp-login-12345678=y; c=3",
+                     &n), " c=3");
+    ck_assert_int_eq(n, 2);
+    ck_assert_ptr_null(tp_login_cookies_strip(unit_pool,
+                       "tp-login-abcdefgh=x; tp-login-bcdefghi=y", &n));
+    ck_assert_int_eq(n, 2);
+    ck_assert_str_eq(tp_login_cookies_strip(unit_pool, "a=1;b=tp-login-x",
+                                            &n), "a=1;b=tp-login-x");
+    ck_assert_int_eq(n, 0);
+    ck_assert_ptr_null(tp_login_cookies_strip(unit_pool, NULL, &n));
+}
+END_TEST
+
 START_TEST(state_equality)
 {
     ck_assert(tp_oidc_state_equal(S43, S43));
@@ -200,6 +221,7 @@ Suite *oidc_req_suite(unit_fixture setup, unit_fixture teardown)
     tcase_add_test(tc, login_state_refusals);
     tcase_add_test(tc, cookie_names);
     tcase_add_test(tc, state_equality);
+    tcase_add_test(tc, login_cookies_stripped);
     tcase_add_test(tc, authorization_url);
     tcase_add_test(tc, code_exchange);
     tcase_add_test(tc, answer_id_token);
