@@ -348,6 +348,14 @@ $r = $alice->post(URI->new_abs($action // '/', $r->base)->as_string, { %fields, 
 is(loc($r), "$site/bye", 'the provider sends the browser to the post-logout URL');
 $r = $alice->get("$site/api/x", Accept => 'application/json');
 is($r->code, 401, 'after logout, API calls answer 401');
+# TokenProxyLoginURL at the login handler: a navigation logs in again
+$r = $alice->get("$site/api/x?page=2");
+is($r->code . ' ' . ($r->header('Location') // '-'), '302 /auth/login?return=%2Fapi%2Fx%3Fpage%3D2',
+   'after logout, a navigation is sent to tokenproxy-login');
+($cb, $r) = to_callback($alice, return => '%2Fapi%2Fx%3Fpage%3D2', user => 'alice');
+$r = $alice->get($cb // "$site/auth/callback");
+is($r->code . ' ' . loc($r), "302 $site/api/x?page=2", '... which logs in at the provider and comes back to it');
+token_in_jar($alice, $_) for qw(accessToken refreshToken idToken);
 
 # ---- 6. ID tokens signed with PS256, ES256 and HS256 by the provider
 for my $case (['ps', 'PS256'], ['es', 'ES256'], ['hs', 'HS256']) {
