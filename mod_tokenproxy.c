@@ -25,6 +25,7 @@
 #include "tp_inject.h"
 #include "tp_oidc_disc.h"
 #include "tp_oidc_login.h"
+#include "tp_oidc_user.h"
 #include "tp_replay.h"
 #include "tp_session.h"
 #include "tp_shared.h"
@@ -189,6 +190,7 @@ static void tp_register_hooks(apr_pool_t *p)
     ap_hook_handler(tp_endpoints_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(tp_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(tp_oidc_login_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(tp_oidc_user_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(tp_capture_insert, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(proxy, fixups, tp_inject_fixups, NULL, NULL,
                       APR_HOOK_MIDDLE);

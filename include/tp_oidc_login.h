@@ -1,7 +1,8 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
 /*
- * tp_oidc_login: the handlers of the OpenID Connect login.
+ * tp_oidc_login: the handlers of the OpenID Connect login (the user
+ * endpoint is tp_oidc_user).
  *   tokenproxy-login     GET [?return=PATH]: 302 to the provider's
  *                        authorization_endpoint (code flow, PKCE S256),
  *                        the login state in a sealed SameSite=Lax cookie;
@@ -17,7 +18,6 @@
 
 #define TP_HANDLER_LOGIN    "tokenproxy-login"
 #define TP_HANDLER_CALLBACK "tokenproxy-callback"
-#define TP_HANDLER_USER     "tokenproxy-user"
 
 int tp_oidc_login_handler(request_rec *r);
 

@@ -278,24 +278,69 @@ static const char *error_word(const char *e)
     return strlen(e) <= 40 ? e : "(not an error code)";
 }
 
+/* The code exchange at the token_endpoint: DECLINED with *res and *idt
+ * (the answer's id_token, or NULL), or what the handler returns. */
+static int exchange(request_rec *r, const tp_dir_conf *dc,
+                    const tp_oidc_meta *m, const char *code,
+                    const char *verifier, tp_refresh_res *res,
+                    const char **idt)
+{
+    tp_refresh_cfg cfg;
+    tp_refresh_req req;
+    tp_http_req hreq;
+    tp_http_resp hres;
+
+    if (!tp_session_http()) {
+        return unavailable(r, dc);
+    }
+    tp_conf_refresh(dc, &cfg);
+    cfg.url = m->token_endpoint;
+    cfg.format = TP_FORMAT_OAUTH2;
+    tp_oidc_code_request(r->pool, &cfg, code, redirect_uri(r, dc), verifier,
+                         &req);
+    memset(&hreq, 0, sizeof(hreq));
+    hreq.url = cfg.url;
+    hreq.body = req.body;
+    hreq.len = req.len;
+    hreq.content_type = req.content_type;
+    hreq.authorization = req.authorization;
+    hreq.timeout = cfg.timeout;
+    hreq.max_answer = TP_REFRESH_MAX_ANSWER;
+    tp_http_post(tp_session_http(), r->pool, &hreq, &hres);
+    tp_refresh_classify(r->pool, &cfg, hres.error, hres.status,
+                        hres.content_type, hres.body, hres.len, res);
+    if (res->result == TP_REFRESH_UNAVAILABLE) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "tokenproxy: code exchange (code fp=%s) at %s "
+                      "unavailable: %s", fp(r, code), cfg.url, res->why);
+        return unavailable(r, dc);
+    }
+    if (res->result != TP_REFRESH_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "tokenproxy: code exchange (code fp=%s) refused: %s",
+                      fp(r, code), res->why);
+        return fail(r, dc, HTTP_UNAUTHORIZED, "invalid_grant",
+                    "The identity provider refused the login.");
+    }
+    *idt = tp_oidc_answer_id_token(r->pool, hres.body, hres.len);
+    return DECLINED;
+}
+
 static int callback(request_rec *r, const tp_dir_conf *dc)
 {
     apr_table_t *args;
-    const char *state, *code, *error, *name = NULL, *value = NULL, *idt;
+    const char *state, *code, *error, *name = NULL, *value = NULL;
+    const char *idt = NULL;
     const char *why;
     apr_array_header_t *all;
     tp_cookie_attrs attrs;
     tp_login_state st;
     tp_oidc_meta m;
-    tp_refresh_cfg cfg;
-    tp_refresh_req req;
     tp_refresh_res res;
-    tp_http_req hreq;
-    tp_http_resp hres;
     tp_idtoken idtok;
     tp_verify_e v;
     apr_int64_t age;
-    int i;
+    int i, rv;
 
     if (r->method_number != M_GET) {
         return tp_session_json(r, HTTP_METHOD_NOT_ALLOWED,
@@ -374,42 +419,12 @@ static int callback(request_rec *r, const tp_dir_conf *dc)
         return unavailable(r, dc);
     }
 
-    /* the code exchange */
-    tp_conf_refresh(dc, &cfg);
-    cfg.url = m.token_endpoint;
-    cfg.format = TP_FORMAT_OAUTH2;
-    tp_oidc_code_request(r->pool, &cfg, code, redirect_uri(r, dc),
-                         st.verifier, &req);
-    memset(&hreq, 0, sizeof(hreq));
-    hreq.url = cfg.url;
-    hreq.body = req.body;
-    hreq.len = req.len;
-    hreq.content_type = req.content_type;
-    hreq.authorization = req.authorization;
-    hreq.timeout = cfg.timeout;
-    hreq.max_answer = TP_REFRESH_MAX_ANSWER;
-    if (!tp_session_http()) {
-        return unavailable(r, dc);
-    }
-    tp_http_post(tp_session_http(), r->pool, &hreq, &hres);
-    tp_refresh_classify(r->pool, &cfg, hres.error, hres.status,
-                        hres.content_type, hres.body, hres.len, &res);
-    if (res.result == TP_REFRESH_UNAVAILABLE) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "tokenproxy: code exchange (code fp=%s) at %s "
-                      "unavailable: %s", fp(r, code), cfg.url, res.why);
-        return unavailable(r, dc);
-    }
-    if (res.result != TP_REFRESH_OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "tokenproxy: code exchange (code fp=%s) refused: %s",
-                      fp(r, code), res.why);
-        return fail(r, dc, HTTP_UNAUTHORIZED, "invalid_grant",
-                    "The identity provider refused the login.");
+    if ((rv = exchange(r, dc, &m, code, st.verifier, &res, &idt))
+        != DECLINED) {
+        return rv;
     }
 
     /* the ID token */
-    idt = tp_oidc_answer_id_token(r->pool, hres.body, hres.len);
     v = idt ? tp_oidc_verify(r, dc, &m, idt, st.nonce, &idtok, &why)
             : TP_VERIFY_BAD;
     if (!idt) {
@@ -441,49 +456,6 @@ static int callback(request_rec *r, const tp_dir_conf *dc)
     return HTTP_MOVED_TEMPORARILY;
 }
 
-static int user(request_rec *r, const tp_dir_conf *dc)
-{
-    tp_req *rq = tp_req_get(r, dc);
-    const tp_keyring *kr = tp_session_id_keys(r, dc);
-    const char *idt = NULL, *json, *why;
-    tp_idtoken t;
-    tp_jws jws;
-
-    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    if (r->method_number != M_GET) {
-        return tp_session_json(r, HTTP_METHOD_NOT_ALLOWED,
-                               "{\"error\":\"method_not_allowed\"}\n",
-                               "Allow", "GET");
-    }
-    memset(&t, 0, sizeof(t));
-    if ((rq->access || rq->refresh) && rq->id_cookie) {
-        if (kr && tp_opencookie(r->pool, kr, tp_oidc_id_cookie(dc),
-                                rq->id_cookie, &idt, NULL)
-            && tp_jws_parse(r->pool, idt, &jws, &why)) {
-            t.claims = jws.payload;     /* sealed by this module */
-        }
-        else {
-            tp_oidc_meta m;
-            if (tp_oidc_issuer(dc) && tp_oidc_disc_meta(r, dc, &m)
-                && tp_oidc_verify(r, dc, &m, rq->id_cookie, NULL, &t, &why)
-                   != TP_VERIFY_OK) {
-                ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                              "tokenproxy: ID cookie (fp=%s) ignored: %s",
-                              fp(r, rq->id_cookie), why ? why : "?");
-                t.claims = NULL;
-            }
-        }
-    }
-    if (!t.claims || !(json = tp_idtoken_user_json(r->pool, &t))) {
-        return tp_session_json(r, HTTP_UNAUTHORIZED,
-                               "{\"error\":\"unauthorized\"}\n",
-                               "WWW-Authenticate",
-                               "Bearer realm=\"tokenproxy\"");
-    }
-    return tp_session_json(r, HTTP_OK, apr_pstrcat(r->pool, json, "\n",
-                                                   NULL), NULL, NULL);
-}
-
 int tp_oidc_login_handler(request_rec *r)
 {
     const tp_dir_conf *dc;
@@ -497,9 +469,6 @@ int tp_oidc_login_handler(request_rec *r)
     }
     if (!strcmp(r->handler, TP_HANDLER_CALLBACK)) {
         return callback(r, dc);
-    }
-    if (!strcmp(r->handler, TP_HANDLER_USER)) {
-        return user(r, dc);
     }
     return DECLINED;
 }

@@ -1,0 +1,78 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * The user endpoint: the claims of the session's ID token, from an ID
+ * cookie this module sealed or whose signature verifies; never a token.
+ */
+
+#include <string.h>
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <apr_strings.h>
+
+#include "tp_idtoken.h"
+#include "tp_jose.h"
+#include "tp_oidc_disc.h"
+#include "tp_oidc_user.h"
+#include "tp_oidc_verify.h"
+#include "tp_request.h"
+#include "tp_session.h"
+#include "tp_token.h"
+
+extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
+APLOG_USE_MODULE(tokenproxy);
+
+static int user(request_rec *r, const tp_dir_conf *dc)
+{
+    tp_req *rq = tp_req_get(r, dc);
+    const tp_keyring *kr = tp_session_id_keys(r, dc);
+    const char *idt = NULL, *json, *why;
+    tp_idtoken t;
+    tp_jws jws;
+
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (r->method_number != M_GET) {
+        return tp_session_json(r, HTTP_METHOD_NOT_ALLOWED,
+                               "{\"error\":\"method_not_allowed\"}\n",
+                               "Allow", "GET");
+    }
+    memset(&t, 0, sizeof(t));
+    if ((rq->access || rq->refresh) && rq->id_cookie) {
+        if (kr && tp_opencookie(r->pool, kr, tp_oidc_id_cookie(dc),
+                                rq->id_cookie, &idt, NULL)
+            && tp_jws_parse(r->pool, idt, &jws, &why)) {
+            t.claims = jws.payload;     /* sealed by this module */
+        }
+        else {
+            tp_oidc_meta m;
+            if (tp_oidc_issuer(dc) && tp_oidc_disc_meta(r, dc, &m)
+                && tp_oidc_verify(r, dc, &m, rq->id_cookie, NULL, &t, &why)
+                   != TP_VERIFY_OK) {
+                ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                              "tokenproxy: ID cookie (fp=%s) ignored: %s",
+                              tp_fingerprint(r->pool, rq->id_cookie, strlen(rq->id_cookie)), why ? why : "?");
+                t.claims = NULL;
+            }
+        }
+    }
+    if (!t.claims || !(json = tp_idtoken_user_json(r->pool, &t))) {
+        return tp_session_json(r, HTTP_UNAUTHORIZED,
+                               "{\"error\":\"unauthorized\"}\n",
+                               "WWW-Authenticate",
+                               "Bearer realm=\"tokenproxy\"");
+    }
+    return tp_session_json(r, HTTP_OK, apr_pstrcat(r->pool, json, "\n",
+                                                   NULL), NULL, NULL);
+}
+
+int tp_oidc_user_handler(request_rec *r)
+{
+    if (!r->handler || strcmp(r->handler, TP_HANDLER_USER)) {
+        return DECLINED;
+    }
+    return user(r, ap_get_module_config(r->per_dir_config,
+                                        &tokenproxy_module));
+}
