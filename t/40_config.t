@@ -6,6 +6,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
 
+# main's 100, and 26 for the OpenID Connect login directives
 plan tests => 126;
 
 my $vars = Apache::Test::config()->{vars};
