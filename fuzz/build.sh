@@ -13,10 +13,10 @@ fi
 mkdir -p bin
 common=(src/tp_cookie.c src/tp_token.c src/tp_jwt.c src/tp_b64.c src/tp_answer.c
         src/tp_refresh.c src/tp_seal.c src/tp_sealcookie.c src/tp_jose.c
-        src/tp_idtoken.c src/tp_oidc_meta.c)
+        src/tp_idtoken.c src/tp_oidc_meta.c src/tp_oidc_req.c)
 flags=(-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
        -fno-sanitize-recover=undefined -I../include)
-for t in cookie jwt answer sealed oidc; do
+for t in cookie jwt answer sealed oidc login; do
     # shellcheck disable=SC2046
     clang "${flags[@]}" $(pkg-config --cflags apr-1 apr-util-1 jansson) \
         "fuzz_$t.c" "${common[@]/#/../}" -o "bin/fuzz_$t" \
