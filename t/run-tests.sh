@@ -4,6 +4,7 @@
 #   2. C unit tests (Check),
 #   3. the Apache::Test suite under the event, worker and prefork MPMs,
 #      and the cluster tests: three nodes (one per MPM) and redis-server,
+#      and the Debian package (dpkg-buildpackage, lintian, a scratch httpd),
 #   4. the README's demo command, non-interactively.
 #   5. the unit tests under ASan+UBSan, and the fuzzers' corpora replayed.
 # Ends with one line "suite: N passed, M failed".
@@ -170,22 +171,34 @@ if [ "$asan" = 1 ]; then
 fi
 [ "$work" = "$top" ] || rm -rf "$work"
 
+# a script that prints TAP ("ok N", "not ok N"): record its counts, and
+# its failures for the recap
+run_tap() {  # label log seconds command...
+    local label=$1 log=$2 secs=$3 rc p f
+    shift 3
+    timeout "$secs" "$@" >"$log" 2>&1
+    rc=$?
+    grep -E '^(not ok|#)' "$log" || true
+    p=$(grep -cE '^ok ' "$log" || true)
+    f=$(grep -cE '^not ok ' "$log" || true)
+    if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+        tail -20 "$log"
+        f=1
+    fi
+    record "${p:-0}" "${f:-0}" "$label"
+    if [ "${f:-0}" -ne 0 ]; then
+        while IFS= read -r l; do recap+=("  $label: $l"); done < <(
+            grep -E '^not ok|^#   (Failed|at|  got|  expected)' "$log" | head -40)
+    fi
+}
+
 # 2b. cluster-wide single flight: three httpd nodes at once (event, worker,
 # prefork) sharing a real redis-server, in front of the mock provider
-cluster_log="$top/t/cluster.log"
-timeout 900 perl t/cluster/cluster.pl >"$cluster_log" 2>&1
-rc=$?
-grep -E '^(not ok|ok|#)' "$cluster_log" | grep -vE '^ok ' || true
-cp=$(grep -cE '^ok ' "$cluster_log" || true)
-cf=$(grep -cE '^not ok ' "$cluster_log" || true)
-if [ "$rc" -ne 0 ] && [ "${cf:-0}" -eq 0 ]; then
-    tail -20 "$cluster_log"
-    cf=1
-fi
-record "${cp:-0}" "${cf:-0}" "cluster (three nodes, redis-server)"
-if [ "${cf:-0}" -ne 0 ]; then
-    while IFS= read -r l; do recap+=("  cluster: $l"); done < <(grep -E '^not ok|^#   (Failed|at|  got|  expected)' "$cluster_log" | head -40)
-fi
+run_tap "cluster (three nodes, redis-server)" "$top/t/cluster.log" 900 \
+    perl t/cluster/cluster.pl
+
+# 2c. the Debian package: built, lintian, unpacked and started
+run_tap "Debian package" "$top/t/package.log" 900 t/package/check.sh
 
 # 3. the README's demo, non-interactively
 if [ -x demo/run.sh ]; then
