@@ -4,6 +4,7 @@
 #   ./apxs-build.sh            build .libs/mod_tokenproxy.so
 #   ./apxs-build.sh --deps X   only install what X needs (build|test|demo)
 #   ./apxs-build.sh install    build, then install into httpd's module dir
+#   TP_NO_DEPS=1 ./apxs-build.sh   build without checking the packages
 #
 # Missing Debian/Ubuntu packages are installed with apt-get (sudo when not
 # root); the script says what it installs.
@@ -34,6 +35,9 @@ TEST_DEPS=(
     "curl cmd curl"
     "redis-server cmd redis-server"
     "redis-tools cmd redis-cli"
+    "dpkg-dev cmd dpkg-buildpackage"
+    "debhelper cmd dh"
+    "lintian cmd lintian"
 )
 # shellcheck disable=SC2034
 DEMO_DEPS=(
@@ -72,7 +76,8 @@ ensure() {  # list-name
 }
 
 build() {
-    ensure BUILD_DEPS
+    # TP_NO_DEPS=1: the caller (debian/rules) provides the dependencies
+    [ -n "${TP_NO_DEPS:-}" ] || ensure BUILD_DEPS
     # shellcheck disable=SC2054
     local cflags=(-Wc,-std=c11 -Wc,-D_GNU_SOURCE -Wc,-Wall -Wc,-Wextra
                   -Wc,-Werror)

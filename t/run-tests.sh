@@ -4,6 +4,7 @@
 #   2. C unit tests (Check),
 #   3. the Apache::Test suite under the event, worker and prefork MPMs,
 #      and the cluster tests: three nodes (one per MPM) and redis-server,
+#      and the Debian package (dpkg-buildpackage, lintian, a scratch httpd),
 #      and the login tests against a real OpenID provider (oidc-provider,
 #      npm ci in t/oidc; needs Node.js >= 20.19),
 #   4. the README's demo command, non-interactively.
@@ -173,49 +174,49 @@ if [ "$asan" = 1 ]; then
 fi
 [ "$work" = "$top" ] || rm -rf "$work"
 
+# a script that prints TAP ("ok N", "not ok N"): record its counts, and
+# its failures for the recap
+run_tap() {  # label log seconds command...
+    local label=$1 log=$2 secs=$3 rc p f
+    shift 3
+    timeout "$secs" "$@" >"$log" 2>&1
+    rc=$?
+    grep -E '^(not ok|#)' "$log" || true
+    p=$(grep -cE '^ok ' "$log" || true)
+    f=$(grep -cE '^not ok ' "$log" || true)
+    if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+        tail -20 "$log"
+        f=1
+    fi
+    record "${p:-0}" "${f:-0}" "$label"
+    if [ "${f:-0}" -ne 0 ]; then
+        while IFS= read -r l; do recap+=("  $label: $l"); done < <(
+            grep -E '^not ok|^#   (Failed|at|  got|  expected)' "$log" | head -40)
+    fi
+}
+
 # 2b. cluster-wide single flight: three httpd nodes at once (event, worker,
 # prefork) sharing a real redis-server, in front of the mock provider
-cluster_log="$top/t/cluster.log"
-timeout 900 perl t/cluster/cluster.pl >"$cluster_log" 2>&1
-rc=$?
-grep -E '^(not ok|ok|#)' "$cluster_log" | grep -vE '^ok ' || true
-cp=$(grep -cE '^ok ' "$cluster_log" || true)
-cf=$(grep -cE '^not ok ' "$cluster_log" || true)
-if [ "$rc" -ne 0 ] && [ "${cf:-0}" -eq 0 ]; then
-    tail -20 "$cluster_log"
-    cf=1
-fi
-record "${cp:-0}" "${cf:-0}" "cluster (three nodes, redis-server)"
-if [ "${cf:-0}" -ne 0 ]; then
-    while IFS= read -r l; do recap+=("  cluster: $l"); done < <(grep -E '^not ok|^#   (Failed|at|  got|  expected)' "$cluster_log" | head -40)
-fi
+run_tap "cluster (three nodes, redis-server)" "$top/t/cluster.log" 900 \
+    perl t/cluster/cluster.pl
 
-# 2c. log in with a real OpenID provider: oidc-provider from the npm
+# 2c. the Debian package: built, lintian, unpacked and started
+run_tap "Debian package" "$top/t/package.log" 900 t/package/check.sh
+
+# 2d. log in with a real OpenID provider: oidc-provider from the npm
 # registry (version pinned in t/oidc/package-lock.json, installed by npm ci)
 # on the machine's Node.js, in front of the mock upstream
-oidc_log="$top/t/oidc.log"
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1 ||
    ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
               process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null; then
     echo "t/oidc: the login tests need Node.js 20.19 or later and npm (node $(node --version 2>/dev/null || echo missing))" >&2
     record 0 1 "OpenID login (Node.js >= 20.19 and npm missing)"
-elif ! (cd t/oidc && timeout 300 npm ci --no-audit --no-fund --loglevel=error) >"$oidc_log" 2>&1; then
-    tail -20 "$oidc_log"
+elif ! (cd t/oidc && timeout 300 npm ci --no-audit --no-fund --loglevel=error) >"$top/t/oidc.log" 2>&1; then
+    tail -20 "$top/t/oidc.log"
     record 0 1 "OpenID login (npm ci in t/oidc)"
 else
-    timeout 300 perl t/oidc/login.pl >>"$oidc_log" 2>&1
-    rc=$?
-    grep -E '^(not ok|ok|#)' "$oidc_log" | grep -vE '^ok ' || true
-    op=$(grep -cE '^ok ' "$oidc_log" || true)
-    of=$(grep -cE '^not ok ' "$oidc_log" || true)
-    if [ "$rc" -ne 0 ] && [ "${of:-0}" -eq 0 ]; then
-        tail -20 "$oidc_log"
-        of=1
-    fi
-    record "${op:-0}" "${of:-0}" "OpenID login (oidc-provider, event MPM)"
-    if [ "${of:-0}" -ne 0 ]; then
-        while IFS= read -r l; do recap+=("  oidc: $l"); done < <(grep -E '^not ok|^#   (Failed|at|  got|  expected)' "$oidc_log" | head -40)
-    fi
+    run_tap "OpenID login (oidc-provider, event MPM)" "$top/t/oidc.log" 300 \
+        perl t/oidc/login.pl
 fi
 
 # 3. the README's demo, non-interactively

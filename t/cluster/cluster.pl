@@ -120,6 +120,21 @@ my ($new_at, $old_rt);
     is($cmds, 2, 'a storm of 40 on one node sends 2 Redis commands: the claim and the publish');
 }
 
+# --- 1c. the hot path never talks to Redis
+{
+    my $total = sub {
+        my $info = redis_cmd($redis, 'INFO', 'commandstats') // '';
+        my $n = 0;
+        $n += $2 while $info =~ /^cmdstat_(\w+):calls=(\d+)/mg;
+        return $n - (($info =~ /^cmdstat_auth:calls=(\d+)/m) ? $1 : 0);
+    };
+    my $s = new_session(user => 'hot', ttl => 3600);
+    my $before = $total->();
+    my @r = map { call($nodes[$_ % 3], "accessToken=$s->{accessToken}; refreshToken=$s->{refreshToken}") } 0 .. 29;
+    is(count_of(200, map { (split ' ')[0] } @r), 30, 'valid access tokens: 30 answers 200');
+    is($total->() - $before - 1, 0, 'and not one Redis command for them');
+}
+
 # --- 2. the old refresh token to each node, within grace
 {
     my ($d, @r) = stats_delta(sub { map { call($_, "refreshToken=$old_rt") } @nodes });
