@@ -5,6 +5,7 @@
 #   3. the Apache::Test suite under the event, worker and prefork MPMs,
 #      and the cluster tests: three nodes (one per MPM) and redis-server,
 #      and the Debian package (dpkg-buildpackage, lintian, a scratch httpd),
+#      and the demo in Chromium (playwright-core, t/browser/),
 #   4. the README's demo command, non-interactively.
 #   5. the unit tests under ASan+UBSan, and the fuzzers' corpora replayed.
 # Ends with one line "suite: N passed, M failed".
@@ -199,6 +200,10 @@ run_tap "cluster (three nodes, redis-server)" "$top/t/cluster.log" 900 \
 
 # 2c. the Debian package: built, lintian, unpacked and started
 run_tap "Debian package" "$top/t/package.log" 900 t/package/check.sh
+
+# 2d. the demo in a real browser: Debian's Chromium and playwright-core
+run_tap "browser (Chromium, playwright-core)" "$top/t/browser.log" 600 \
+    t/browser/run.sh
 
 # 3. the README's demo, non-interactively
 if [ -x demo/run.sh ]; then
