@@ -38,6 +38,9 @@ TEST_DEPS=(
     "dpkg-dev cmd dpkg-buildpackage"
     "debhelper cmd dh"
     "lintian cmd lintian"
+    "chromium cmd /usr/bin/chromium"
+    "nodejs cmd node"
+    "npm cmd npm"
 )
 # shellcheck disable=SC2034
 DEMO_DEPS=(

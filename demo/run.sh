@@ -5,6 +5,8 @@
 #
 #   demo/run.sh           run until Ctrl-C
 #   demo/run.sh --check   start, make the request, check it, stop (for CI)
+#   demo/run.sh --serve   start, print "serving BASE UPSTREAM", run until
+#                         stopped (for the browser tests)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -17,7 +19,7 @@ httpd=$(command -v apache2 || echo /usr/sbin/apache2)
 moddir=$(apxs -q LIBEXECDIR)
 scratch=$(mktemp -d /tmp/tokenproxy-demo.XXXXXX)
 chmod 755 "$scratch"
-mkdir -p "$scratch/htdocs" "$scratch/logs"
+mkdir -p "$scratch/logs"
 httpd_pid=""
 up_pid=""
 
@@ -74,7 +76,7 @@ ErrorLog "$scratch/logs/error_log"
 LogLevel info
 DefaultRunTimeDir "$scratch/logs"
 Mutex file:$scratch/logs default
-DocumentRoot "$scratch/htdocs"
+DocumentRoot "$top/demo/htdocs"
 $user_lines
 
 LoadModule mpm_event_module $moddir/mod_mpm_event.so
@@ -83,12 +85,33 @@ LoadModule proxy_module $moddir/mod_proxy.so
 LoadModule proxy_http_module $moddir/mod_proxy_http.so
 LoadModule socache_shmcb_module $moddir/mod_socache_shmcb.so
 LoadModule tokenproxy_module $top/.libs/mod_tokenproxy.so
+LoadModule authz_host_module $moddir/mod_authz_host.so
+LoadModule dir_module $moddir/mod_dir.so
+LoadModule mime_module $moddir/mod_mime.so
+
+# the demo page: plain HTML and JavaScript, no build step
+<Directory "$top/demo/htdocs">
+    Require all granted
+</Directory>
+DirectoryIndex index.html
+TypesConfig /dev/null
+AddType "text/html; charset=utf-8" .html
+AddType text/javascript .js
+AddType text/css .css
 
 <Location />
     TokenProxyRefreshURL http://127.0.0.1:$up_port/idp/token
     # the demo speaks plain http on 127.0.0.1; keep Secure On in production
     TokenProxyCookieSecure Off
     TokenProxyRefreshSkew 2
+    # the demo page is its own login page
+    TokenProxyLoginURL /
+</Location>
+
+# the counters the page shows
+<Location /tokenproxy-status>
+    SetHandler tokenproxy-status
+    Require ip 127.0.0.1
 </Location>
 
 # the upstream's login endpoint: its tokens become HttpOnly cookies
@@ -121,6 +144,11 @@ if ! wait_for 20 curl -s -o /dev/null "http://127.0.0.1:$port/"; then
 fi
 
 base="http://127.0.0.1:$port"
+if [ "$mode" = "--serve" ]; then
+    echo "serving $base http://127.0.0.1:$up_port"
+    wait "$httpd_pid" || true
+    exit 0
+fi
 jar="$scratch/cookies.txt"
 stats() { curl -s "http://127.0.0.1:$up_port/__stats" | python3 -c \
     'import json,sys; d=json.load(sys.stdin); print(d.get(sys.argv[1], 0))' "$1"; }
@@ -165,14 +193,34 @@ grep -q '^HTTP/1.1 200' <<<"$again" || fail "after expiry: $again"
 [ $((after - before)) -eq 1 ] || fail "expected one refresh, saw $((after - before))"
 if [ -z "$bearer2" ] || [ "$bearer2" = "$bearer" ]; then fail "the token was not renewed"; fi
 
+# 4. the demo page, its script, its counters, and who the API says we are
+page=$(curl -s -i "$base/" | tr -d '\r')
+grep -q '^Content-Type: text/html' <<<"$page" && grep -q '<title>mod_tokenproxy demo</title>' <<<"$page" ||
+    fail "the demo page: $(head -5 <<<"$page")"
+js=$(curl -s -i "$base/demo.js" | tr -d '\r')
+grep -q '^Content-Type: text/javascript' <<<"$js" || fail "demo.js: $(head -3 <<<"$js")"
+st=$(curl -s "$base/tokenproxy-status")
+grep -q '"refreshes_started":' <<<"$st" || fail "the status page: $st"
+me=$(curl -s -b "$jar" -c "$jar" "$base/api/me")
+grep -q '"sub": *"demo"' <<<"$me" || fail "/api/me: $me"
+grep -q 'eyJ\|s3cr3t' <<<"$me" && fail "/api/me shows a token: $me"
+
 if [ "$mode" = "--check" ]; then
-    echo "demo check: login captured into cookies, Bearer injected, expired token refreshed once and transparently"
+    echo "demo check: login captured into cookies, Bearer injected, expired token refreshed once and transparently; the demo page is served"
     exit 0
 fi
 
 cat <<TEXT
 The user never noticed: the module refreshed the token and set the rotated
-cookies on the response.  Try it yourself (cookie jar $jar):
+cookies on the response.
+
+Open the demo page in a browser:
+
+  $base/
+
+log in, call the API (once, or 20 times at once after the 5 seconds have
+passed) and watch the refresh counters: one refresh per expiry, whatever
+the number of calls or tabs.  Or with curl (cookie jar $jar):
 
   $api_cmd
   curl -s -i -b $jar -c $jar -X POST $base/auth/logout

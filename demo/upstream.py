@@ -396,6 +396,12 @@ class Handler(BaseHTTPRequestHandler):
                 return self.answer(401, {"error": "invalid_token"}, extra=[
                     ("WWW-Authenticate", 'Bearer error="invalid_token"')])
             count("secure_ok")
+            if path.endswith("/me"):    # who the token is for, not the token
+                with LOCK:
+                    info = ACCESS.get(self.headers["Authorization"][7:])
+                return self.answer(200, {"sub": info["user"],
+                                         "exp": info["exp"],
+                                         "bearer": True})
             return self.echo(200, body)
         if seg == "deny":       # refuses every token
             count("deny_401")

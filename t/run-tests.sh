@@ -5,6 +5,7 @@
 #   3. the Apache::Test suite under the event, worker and prefork MPMs,
 #      and the cluster tests: three nodes (one per MPM) and redis-server,
 #      and the Debian package (dpkg-buildpackage, lintian, a scratch httpd),
+#      and the demo in Chromium (playwright-core, t/browser/),
 #      and the login tests against a real OpenID provider (oidc-provider,
 #      npm ci in t/oidc; needs Node.js >= 20.19),
 #   4. the README's demo command, non-interactively.
@@ -203,7 +204,11 @@ run_tap "cluster (three nodes, redis-server)" "$top/t/cluster.log" 900 \
 # 2c. the Debian package: built, lintian, unpacked and started
 run_tap "Debian package" "$top/t/package.log" 900 t/package/check.sh
 
-# 2d. log in with a real OpenID provider: oidc-provider from the npm
+# 2d. the demo in a real browser: Debian's Chromium and playwright-core
+run_tap "browser (Chromium, playwright-core)" "$top/t/browser.log" 600 \
+    t/browser/run.sh
+
+# 2e. log in with a real OpenID provider: oidc-provider from the npm
 # registry (version pinned in t/oidc/package-lock.json, installed by npm ci)
 # on the machine's Node.js, in front of the mock upstream
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1 ||
