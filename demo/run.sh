@@ -106,6 +106,20 @@ AddType text/css .css
     TokenProxyRefreshSkew 2
     # the demo page is its own login page
     TokenProxyLoginURL /
+    # "Log in with the OpenID provider": the demo upstream's minimal one
+    TokenProxyOIDCProvider http://127.0.0.1:$up_port/oidc
+    TokenProxyClient demo-bff s3cr3t-demo-client-secret-0123456789abcdef
+    TokenProxyRedirectURI /auth/callback
+    TokenProxyPostLogoutURL /
+</Location>
+<Location /auth/oidc/login>
+    SetHandler tokenproxy-login
+</Location>
+<Location /auth/callback>
+    SetHandler tokenproxy-callback
+</Location>
+<Location /auth/user>
+    SetHandler tokenproxy-user
 </Location>
 
 # the counters the page shows
@@ -205,8 +219,28 @@ me=$(curl -s -b "$jar" -c "$jar" "$base/api/me")
 grep -q '"sub": *"demo"' <<<"$me" || fail "/api/me: $me"
 grep -q 'eyJ\|s3cr3t' <<<"$me" && fail "/api/me shows a token: $me"
 
+# 5. log in with the OpenID provider: authorization code + PKCE
+ojar="$scratch/oidc-cookies.txt"
+auth=$(curl -s -o /dev/null -w '%{redirect_url}' -c "$ojar" "$base/auth/oidc/login?return=/")
+case "$auth" in "http://127.0.0.1:$up_port/oidc/authorize?"*) ;; *) fail "OIDC login: $auth" ;; esac
+form=$(curl -s "$auth")
+fields=$(python3 -c 'import html,re,sys,urllib.parse
+f = dict(re.findall(r"name=\"(\w+)\" value=\"([^\"]*)\"", sys.stdin.read()))
+print(urllib.parse.urlencode({k: html.unescape(v) for k, v in f.items()}))' <<<"$form")
+callback=$(curl -s -o /dev/null -w '%{redirect_url}' -d "$fields" "http://127.0.0.1:$up_port/oidc/authorize")
+case "$callback" in "$base/auth/callback?code="*) ;; *) fail "OIDC provider: $callback" ;; esac
+back=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -b "$ojar" -c "$ojar" "$callback")
+[ "$back" = "302 $base/" ] || fail "OIDC callback: $back"
+user=$(curl -s -b "$ojar" "$base/auth/user")
+grep -q '"sub": *"demo"' <<<"$user" && grep -q '"name"' <<<"$user" || fail "the user endpoint: $user"
+me=$(curl -s -b "$ojar" -c "$ojar" "$base/api/me")
+grep -q '"sub": *"demo"' <<<"$me" || fail "/api/me after the OIDC login: $me"
+say "4. Log in with the OpenID provider (the demo upstream's minimal one):" \
+    "   $base/auth/oidc/login -> the provider's login page -> $base/auth/callback" \
+    "   -> the cookies; the user endpoint says: $user" ""
+
 if [ "$mode" = "--check" ]; then
-    echo "demo check: login captured into cookies, Bearer injected, expired token refreshed once and transparently; the demo page is served"
+    echo "demo check: login captured into cookies, Bearer injected, expired token refreshed once and transparently; the demo page is served; the OpenID login works"
     exit 0
 fi
 

@@ -52,6 +52,8 @@ import base64
 import select
 import socket
 import hashlib
+import hmac
+import html
 import json
 import os
 import signal
@@ -144,6 +146,49 @@ def refresh(rt):
         if info.get("expires_in", True):
             ans["expiresIn"] = info["ttl"]
         return 200, ans
+
+
+# ---- a minimal OpenID provider for the demo (authorization code + PKCE,
+# HS256 ID tokens signed with the client secret); the tests of record use
+# the real oidc-provider (t/oidc/)
+OIDC_CLIENT_ID = "demo-bff"
+OIDC_CLIENT_SECRET = "s3cr3t-demo-client-secret-0123456789abcdef"
+CODES = {}      # code -> what the authorization request asked for
+
+
+def oidc_meta(iss):
+    return {"issuer": iss,
+            "authorization_endpoint": iss + "/authorize",
+            "token_endpoint": iss + "/token",
+            "jwks_uri": iss + "/jwks",
+            "end_session_endpoint": iss + "/logout",
+            "response_types_supported": ["code"],
+            "code_challenge_methods_supported": ["S256"],
+            "id_token_signing_alg_values_supported": ["HS256"]}
+
+
+def id_token(iss, user, nonce):
+    def part(obj):
+        return b64url(json.dumps(obj, separators=(",", ":")).encode())
+    now = int(time.time())
+    claims = {"iss": iss, "sub": user, "aud": OIDC_CLIENT_ID, "iat": now,
+              "exp": now + 3600, "name": "Demo user " + user,
+              "email": user + "@demo.example"}
+    if nonce:
+        claims["nonce"] = nonce
+    signing = part({"alg": "HS256", "typ": "JWT"}) + "." + part(claims)
+    sig = hmac.new(OIDC_CLIENT_SECRET.encode(), signing.encode(),
+                   hashlib.sha256).digest()
+    return signing + "." + b64url(sig)
+
+
+LOGIN_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
+<title>Demo identity provider</title></head><body style="font-family:sans-serif;max-width:30rem;margin:3rem auto">
+<h1>Demo identity provider</h1><p>Sign in to the mod_tokenproxy demo.</p>
+<form method="post" action="authorize">%s
+<p><label>User <input name="user" value="demo"></label></p>
+<p><label>Password <input name="password" type="password" value="demo"></label></p>
+<p><button type="submit">Sign in</button></p></form></body></html>"""
 
 
 def to_json(obj):
@@ -243,6 +288,86 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "redirect":
             return self.send(302, "", extra=[("Location", "/idp/login")])
         return self.answer(400, {"error": "unknown_mode"})
+
+    def oidc(self, path, query, body):
+        """The demo's minimal OpenID provider."""
+        iss = "http://127.0.0.1:%d/oidc" % self.server.server_address[1]
+        count("oidc")
+        if path == "/oidc/.well-known/openid-configuration":
+            return self.answer(200, oidc_meta(iss))
+        if path == "/oidc/jwks":
+            return self.answer(200, {"keys": []})
+        if path == "/oidc/authorize" and self.command == "GET":
+            q = urllib.parse.parse_qs(query)
+            want = {k: q.get(k, [""])[0] for k in (
+                "response_type", "client_id", "redirect_uri", "state",
+                "nonce", "code_challenge", "code_challenge_method")}
+            if (want["response_type"] != "code"
+                    or want["client_id"] != OIDC_CLIENT_ID
+                    or want["code_challenge_method"] != "S256"
+                    or not want["code_challenge"] or not want["state"]
+                    or not want["redirect_uri"].startswith("http://127.0.0.1:")):
+                return self.answer(400, {"error": "invalid_request"})
+            hidden = "".join('<input type="hidden" name="%s" value="%s">'
+                             % (k, html.escape(v, quote=True))
+                             for k, v in want.items())
+            return self.send(200, LOGIN_PAGE % hidden, "text/html")
+        if path == "/oidc/authorize":      # the login form, posted
+            f = {k: v[0] for k, v in
+                 urllib.parse.parse_qs(body.decode("latin-1")).items()}
+            if not f.get("redirect_uri", "").startswith("http://127.0.0.1:"):
+                return self.answer(400, {"error": "invalid_request"})
+            code = b64url(os.urandom(18))
+            with LOCK:
+                CODES[code] = dict(f, exp=time.time() + 60)
+            count("oidc_logins")
+            target = f["redirect_uri"] + "?" + urllib.parse.urlencode(
+                {"code": code, "state": f.get("state", "")})
+            return self.send(302, "", None, extra=[("Location", target)])
+        if path == "/oidc/token":
+            auth = self.headers.get("Authorization", "")
+            try:
+                user, _, secret = base64.b64decode(auth[6:]).decode() \
+                    .partition(":")
+            except ValueError:
+                user = secret = ""
+            if not auth.startswith("Basic ") \
+                    or urllib.parse.unquote(user) != OIDC_CLIENT_ID \
+                    or urllib.parse.unquote(secret) != OIDC_CLIENT_SECRET:
+                return self.answer(401, {"error": "invalid_client"})
+            f = {k: v[0] for k, v in
+                 urllib.parse.parse_qs(body.decode("latin-1")).items()}
+            if f.get("grant_type") == "refresh_token":
+                status, ans = refresh(f.get("refresh_token", ""))
+                if status != 200:
+                    return self.answer(status, ans)
+                return self.answer(200, {
+                    "access_token": ans["accessToken"], "token_type": "Bearer",
+                    "expires_in": ans.get("expiresIn", 5),
+                    "refresh_token": ans.get("refreshToken")})
+            with LOCK:
+                c = CODES.pop(f.get("code", ""), None)
+            verifier = f.get("code_verifier", "")
+            challenge = b64url(hashlib.sha256(verifier.encode()).digest())
+            if (f.get("grant_type") != "authorization_code" or not c
+                    or c["exp"] < time.time()
+                    or f.get("redirect_uri") != c["redirect_uri"]
+                    or challenge != c["code_challenge"]):
+                return self.answer(400, {"error": "invalid_grant"})
+            user = c.get("user") or "demo"
+            tokens = login(user, 5, True)     # tokens the demo API accepts
+            count("oidc_codes")
+            return self.answer(200, {
+                "access_token": tokens["accessToken"], "token_type": "Bearer",
+                "expires_in": 5, "refresh_token": tokens["refreshToken"],
+                "id_token": id_token(iss, user, c.get("nonce"))})
+        if path == "/oidc/logout":
+            q = urllib.parse.parse_qs(query)
+            back = q.get("post_logout_redirect_uri", [""])[0]
+            if back.startswith("http://127.0.0.1:"):
+                return self.send(302, "", None, extra=[("Location", back)])
+            return self.send(200, "Signed out.", "text/plain")
+        return self.answer(404, {"error": "not_found", "path": path})
 
     def client_gone(self):
         try:
@@ -381,6 +506,8 @@ class Handler(BaseHTTPRequestHandler):
                        **({"refresh_token": ans["refreshToken"]}
                           if "refreshToken" in ans else {})}
             return self.answer(status, ans)
+        if path.startswith("/oidc/"):
+            return self.oidc(path, url.query, body)
         if path == "/idp/revoke":
             form = urllib.parse.parse_qs(body.decode("latin-1"))
             rt = form.get("token", [""])[0]

@@ -39,6 +39,13 @@ async function callApi() {
     showSession(null);            // the session is over: the page says so
   } else if (res.ok) {
     showSession(body);
+    // after an OpenID login, the ID token's claims (tokenproxy-user)
+    const u = await fetch('/auth/user', {credentials: 'same-origin'});
+    if (u.ok) {
+      const claims = await u.json();
+      $('who').textContent = 'Logged in as ' + (claims.name || claims.sub)
+        + (claims.email ? ' <' + claims.email + '>' : '');
+    }
   }
   return {status: res.status, body};
 }
@@ -104,10 +111,6 @@ function tick() {
     : 'Access token: ' + left + ' s left (the next call after that refreshes it)';
 }
 
-// the OpenID button only where the OIDC login is configured
-fetch('/auth/oidc/login', {method: 'HEAD', redirect: 'manual'})
-  .then((r) => { $('login-oidc').hidden = r.status === 404; })
-  .catch(() => {});
 callApi();
 pollStatus();
 setInterval(pollStatus, 1000);

@@ -191,6 +191,22 @@ await step('cross-site', async () => {
   await shot('5-still-logged-in');
 });
 
+// 7. the demo's "Log in with the OpenID provider" (its minimal provider)
+await step('demo OpenID login', async () => {
+  await page.click('#logout');
+  await page.locator('#who[data-state="out"]').waitFor();
+  await page.click('#login-oidc');
+  await page.waitForURL((u) => u.href.startsWith(`${upstream}/oidc/authorize`));
+  await shot('7-demo-provider');
+  await page.click('button[type="submit"]');
+  await page.locator('#who[data-state="in"]').waitFor();
+  ok(/Demo user demo/.test(await page.locator('#who').innerText()),
+     'the demo logs in with its OpenID provider, and shows the ID token\'s name',
+     await page.locator('#who').innerText());
+  ok(await callOnce(page) === 200, 'and its API calls work');
+  await shot('7-demo-oidc-logged-in');
+});
+
 await browser.close();
 console.log(`1..${n}`);
 process.exit(failed ? 1 : 0);
