@@ -163,10 +163,12 @@ int tp_flow_handler(request_rec *r)
     if ((why = tp_session_csrf(r, dc)) != NULL) {
         return tp_session_forbidden(r, why);     /* nothing goes upstream */
     }
-    can_refresh = tp_conf_refresh(dc, &cfg) && rq->refresh;
+    /* the refresh cookie is opened only when it is needed */
+    can_refresh = tp_conf_refresh(dc, &cfg);
 
     /* 1. refresh before asking the upstream */
-    if (can_refresh && (!rq->access || expiring(r, dc, rq->access))) {
+    if (can_refresh && (!rq->access || expiring(r, dc, rq->access))
+        && tp_req_refresh(r, dc, rq)) {
         switch (tp_session_refresh(r, dc, rq)) {
         case TP_REFRESH_OK:
             break;
@@ -211,7 +213,7 @@ int tp_flow_handler(request_rec *r)
     }
 
     /* 4. the upstream refused our token */
-    if (rq->refreshed || !can_refresh) {
+    if (rq->refreshed || !can_refresh || !tp_req_refresh(r, dc, rq)) {
         /* a fresh token refused, or none to be had */
         return over(r, dc, rq);
     }

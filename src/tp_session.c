@@ -151,7 +151,7 @@ tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
     void *baton = &call;
     unsigned char key[TP_FLIGHT_KEY_LEN];
 
-    if (!tp_conf_refresh(dc, &cfg) || !rq->refresh) {
+    if (!tp_conf_refresh(dc, &cfg) || !tp_req_refresh(r, dc, rq)) {
         return TP_REFRESH_REJECTED;
     }
     call.r = r;
@@ -239,7 +239,7 @@ void tp_session_revoke(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
     tp_refresh_req req;
     tp_http_resp hres;
 
-    if (!dc->revoke_url || !rq->refresh) {
+    if (!dc->revoke_url || !tp_req_refresh(r, dc, rq)) {
         return;
     }
     if (!http) {
