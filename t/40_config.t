@@ -6,7 +6,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
 
-plan tests => 96;
+plan tests => 100;
 
 my $vars = Apache::Test::config()->{vars};
 my $httpd = $vars->{httpd};
