@@ -5,7 +5,8 @@
  *
  *   1. refresh first when there is no access token but a refresh token,
  *      or when the access token is a JWT whose exp is within
- *      TokenProxyRefreshSkew;
+ *      TokenProxyRefreshSkew, or within half its lifetime (exp - iat)
+ *      when that is shorter;
  *   2. no token and no way to get one: the session is over (or, with
  *      TokenProxyPublic, the request goes on anonymously);
  *   3. run mod_proxy's handler (our fixups hook injects the token);
@@ -80,12 +81,15 @@ static void warn_no_replay(request_rec *r, const tp_dir_conf *dc)
     }
 }
 
+/* Within the skew of its exp; the skew is at most half the token's own
+ * lifetime, so that a token just obtained is never refreshed again. */
 static int expiring(request_rec *r, const tp_dir_conf *dc, const char *at)
 {
-    apr_int64_t exp;
+    tp_jwt_times t;
 
-    return tp_jwt_exp(r->pool, at, &exp)
-           && exp - apr_time_sec(apr_time_now()) <= tp_conf_skew(dc);
+    return tp_jwt_times_of(r->pool, at, &t)
+           && t.exp - apr_time_sec(apr_time_now())
+              <= tp_jwt_skew(tp_conf_skew(dc), &t);
 }
 
 static int upstream_401(request_rec *r, int rv)
