@@ -261,7 +261,7 @@ CONF
         wait "$cg_pid" 2>/dev/null || true
         cg_pid=""
         [ "$f" -eq 0 ] || return 0
-        [ -z "${CG_KEEP:-}" ] || cp "$out" "$CG_KEEP/callgrind.$(basename "$path").$n"
+        [ -z "${CG_KEEP:-}" ] || cp "$out" "$CG_KEEP/callgrind.$(echo "$path" | tr -c "a-z0-9\n" _).$n"
         awk '/^(summary|totals):/ {s = $2} END {print s + 0}' "$out"
     }
     for i in 0 1 2; do

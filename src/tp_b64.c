@@ -79,7 +79,22 @@ long tp_b64_decode(unsigned char *out, const char *in, apr_size_t len,
     if (len % 4 == 1) {
         return -1;      /* a single leftover character carries no byte */
     }
-    for (i = 0; i < len; i++) {
+    /* whole groups of 4 characters into 3 bytes, the rest bit by bit */
+    for (i = 0; i + 4 <= len; i += 4) {
+        unsigned int a = values[(unsigned char)in[i]],
+                     b = values[(unsigned char)in[i + 1]],
+                     c = values[(unsigned char)in[i + 2]],
+                     d = values[(unsigned char)in[i + 3]];
+        if (!a || !b || !c || !d) {
+            return -1;
+        }
+        acc = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6 | (d - 1);
+        out[n++] = (unsigned char)(acc >> 16);
+        out[n++] = (unsigned char)(acc >> 8);
+        out[n++] = (unsigned char)acc;
+    }
+    acc = 0;
+    for (; i < len; i++) {
         unsigned int v = values[(unsigned char)in[i]];
         if (!v) {
             return -1;
