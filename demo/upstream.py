@@ -40,7 +40,8 @@ Control
                  answer without expiresIn; delay: its first K refreshes
                  take S seconds, and are dropped uncommitted when the
                  caller goes away meanwhile; pad: bytes of padding in its
-                 access tokens, refresh_pad: in those its refreshes issue).
+                 access tokens, refresh_pad: in those its refreshes issue;
+                 iat=0: its access tokens carry no "iat", only "exp").
   /__sessions?n=N&ttl=N&rotate=0|1&user=U&delay=S&delays=K&pad=P&refresh_pad=P
                  N new logins at once, as a JSON list.
 
@@ -81,14 +82,18 @@ def b64url(data):
 
 
 PAD = {}        # family -> size of a padding claim (large tokens)
+NO_IAT = set()  # families whose access tokens carry no "iat"
 
 
 def new_tokens(user, family, rotate, ttl):
     """Issue an access token (and a refresh token); caller holds LOCK."""
     SEQ[0] += 1
     n = SEQ[0]
-    exp = int(time.time()) + ttl
-    payload = {"sub": user, "exp": exp, "jti": n}
+    iat = int(time.time())
+    exp = iat + ttl
+    payload = {"sub": user, "iat": iat, "exp": exp, "jti": n}
+    if family in NO_IAT:
+        del payload["iat"]
     if PAD.get(family):
         payload["pad"] = "p" * PAD[family]
     # every secret carries "s3cr3t", so the tests can grep logs for it
@@ -105,11 +110,13 @@ DELAYS = {}     # family -> [seconds, how many refreshes left to delay]
 
 
 def login(user, ttl, rotate, expires_in=True, delay=0.0, delays=1, pad=0,
-          refresh_pad=None):
+          refresh_pad=None, iat=True):
     with LOCK:
         SEQ[0] += 1
         family = "f%d" % SEQ[0]
         PAD[family] = pad
+        if not iat:
+            NO_IAT.add(family)
         at, rt = new_tokens(user, family, rotate, ttl)
         if refresh_pad is not None:     # later tokens of another size
             PAD[family] = refresh_pad
@@ -435,7 +442,8 @@ class Handler(BaseHTTPRequestHandler):
                                           int(q.get("delays", ["1"])[0]),
                                           int(q.get("pad", ["0"])[0]),
                                           int(q["refresh_pad"][0])
-                                          if "refresh_pad" in q else None))
+                                          if "refresh_pad" in q else None,
+                                          q.get("iat", ["1"])[0] != "0"))
         count(seg)
 
         if path == "/idp/login":

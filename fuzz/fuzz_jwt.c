@@ -1,5 +1,6 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
-/* libFuzzer target: the JWT exp reader and the base64url codec. */
+/* libFuzzer target: the JWT exp and iat reader, its scanner against
+ * jansson (the input as a payload), and the base64url codec. */
 
 #include <assert.h>
 
@@ -12,10 +13,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     apr_pool_t *p = fuzz_pool();
     char *token = fuzz_str(p, data, size);
     apr_int64_t exp;
+    tp_jwt_times t, a, b;
     unsigned char *buf = apr_palloc(p, size * 3 / 4 + 4);
     long n;
+    int r;
 
     tp_jwt_exp(p, token, &exp);
+    if (tp_jwt_times_of(p, token, &t)) {
+        (void)tp_jwt_skew(30, &t);
+    }
+    /* the scanner answers as jansson or not at all */
+    r = tp_jwt_scan((const char *)data, size, &a);
+    if (r >= 0) {
+        assert(r == tp_jwt_parse((const char *)data, size, &b));
+        assert(a.has_exp == b.has_exp && a.has_iat == b.has_iat);
+        assert(!a.has_exp || a.exp == b.exp);
+        assert(!a.has_iat || a.iat == b.iat);
+    }
     n = tp_b64url_decode(buf, token, strlen(token));
     if (n >= 0) {
         /* what decodes encodes back to something that decodes the same */

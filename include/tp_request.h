@@ -11,13 +11,16 @@
 #include <httpd.h>
 
 #include "tp_config.h"
+#include "tp_cookie.h"
 
 struct tp_replay;
 
 typedef struct tp_req {
     /* from the client */
     const char *access;        /* the access token to send, or NULL */
-    const char *refresh;       /* a usable refresh token, or NULL */
+    const char *refresh;       /* a usable refresh token, or NULL; read
+                                * it through tp_req_refresh(), which
+                                * opens the cookie on first need */
     int had_token_cookie;      /* any token cookie at all was sent */
     const char *cookie_out;    /* the Cookie header for upstream, or NULL */
     int removed;               /* token cookie pieces taken out */
@@ -38,9 +41,23 @@ typedef struct tp_req {
     int cookies_set;           /* rotated cookies are on the response */
     int attempts;              /* upstream attempts made */
     struct tp_replay *replay;  /* the kept request body, or NULL */
+    /* the refresh cookie as it arrived, opened by tp_req_refresh() */
+    tp_cookie_match refresh_found;
+    int refresh_read;          /* tp_req_refresh() has looked at it */
 } tp_req;
 
-/* The request's context, reading the cookies on the first call. */
+/* The request's context, reading the cookies on the first call.  The
+ * access cookie is opened and checked then; the refresh cookie is taken
+ * out of the upstream's Cookie header then too, but opened only by
+ * tp_req_refresh(). */
 tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc);
+
+/* The usable refresh token, or NULL: the refresh cookie opened (unsealed,
+ * token68-checked) on the first call, when a refresh, a revocation or the
+ * refresh handler needs it.  A request with a valid access token that
+ * refreshes nothing never opens it; a damaged refresh cookie is then
+ * noticed (and cleared) only when it is needed. */
+const char *tp_req_refresh(request_rec *r, const tp_dir_conf *dc,
+                           tp_req *rq);
 
 #endif /* TP_REQUEST_H */

@@ -15,6 +15,10 @@
 #define TP_SEAL_TAG_LEN   16
 #define TP_SEAL_OVERHEAD  (TP_SEAL_NONCE_LEN + TP_SEAL_TAG_LEN)
 
+/* Fetch the cipher now (post_config) rather than on the first use;
+ * either way once per process and thread-safe. */
+void tp_seal_init(void);
+
 /* Fill key with TP_SEAL_KEY_LEN random bytes; 0 on failure. */
 int tp_seal_keygen(unsigned char *key);
 

@@ -46,7 +46,7 @@ static int refresh_endpoint(request_rec *r, const tp_dir_conf *dc)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     rq = tp_req_get(r, dc);
-    if (!rq->refresh) {
+    if (!tp_req_refresh(r, dc, rq)) {
         if (rq->had_token_cookie) {
             tp_session_clear_cookies(r, dc);
         }

@@ -5,7 +5,8 @@
  *
  *   1. refresh first when there is no access token but a refresh token,
  *      or when the access token is a JWT whose exp is within
- *      TokenProxyRefreshSkew;
+ *      TokenProxyRefreshSkew, or within half its lifetime (exp - iat)
+ *      when that is shorter;
  *   2. no token and no way to get one: the session is over (or, with
  *      TokenProxyPublic, the request goes on anonymously);
  *   3. run mod_proxy's handler (our fixups hook injects the token);
@@ -80,12 +81,15 @@ static void warn_no_replay(request_rec *r, const tp_dir_conf *dc)
     }
 }
 
+/* Within the skew of its exp; the skew is at most half the token's own
+ * lifetime, so that a token just obtained is never refreshed again. */
 static int expiring(request_rec *r, const tp_dir_conf *dc, const char *at)
 {
-    apr_int64_t exp;
+    tp_jwt_times t;
 
-    return tp_jwt_exp(r->pool, at, &exp)
-           && exp - apr_time_sec(apr_time_now()) <= tp_conf_skew(dc);
+    return tp_jwt_times_of(r->pool, at, &t)
+           && t.exp - apr_time_sec(apr_time_now())
+              <= tp_jwt_skew(tp_conf_skew(dc), &t);
 }
 
 static int upstream_401(request_rec *r, int rv)
@@ -163,10 +167,12 @@ int tp_flow_handler(request_rec *r)
     if ((why = tp_session_csrf(r, dc)) != NULL) {
         return tp_session_forbidden(r, why);     /* nothing goes upstream */
     }
-    can_refresh = tp_conf_refresh(dc, &cfg) && rq->refresh;
+    /* the refresh cookie is opened only when it is needed */
+    can_refresh = tp_conf_refresh(dc, &cfg);
 
     /* 1. refresh before asking the upstream */
-    if (can_refresh && (!rq->access || expiring(r, dc, rq->access))) {
+    if (can_refresh && (!rq->access || expiring(r, dc, rq->access))
+        && tp_req_refresh(r, dc, rq)) {
         switch (tp_session_refresh(r, dc, rq)) {
         case TP_REFRESH_OK:
             break;
@@ -211,7 +217,7 @@ int tp_flow_handler(request_rec *r)
     }
 
     /* 4. the upstream refused our token */
-    if (rq->refreshed || !can_refresh) {
+    if (rq->refreshed || !can_refresh || !tp_req_refresh(r, dc, rq)) {
         /* a fresh token refused, or none to be had */
         return over(r, dc, rq);
     }

@@ -40,7 +40,7 @@ static int user(request_rec *r, const tp_dir_conf *dc)
                                "Allow", "GET");
     }
     memset(&t, 0, sizeof(t));
-    if ((rq->access || rq->refresh) && rq->id_cookie) {
+    if ((rq->access || tp_req_refresh(r, dc, rq)) && rq->id_cookie) {
         if (kr && tp_opencookie(r->pool, kr, tp_oidc_id_cookie(dc),
                                 rq->id_cookie, &idt, NULL)
             && tp_jws_parse(r->pool, idt, &jws, &why)) {

@@ -115,10 +115,21 @@ tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc)
     rq->sent[0] = tp_cookie_sent(&found[0]);
     rq->sent[1] = tp_cookie_sent(&found[1]);
     rq->access = usable(r, dc, rq, 1, names[0], &found[0]);
-    rq->refresh = usable(r, dc, rq, 2, names[1], &found[1]);
+    rq->refresh_found = found[1];
     if (n > 2) {
         rq->id_sent = tp_cookie_sent(&found[2]);
         rq->id_cookie = tp_cookie_joined(r->pool, &found[2]);
     }
     return rq;
+}
+
+const char *tp_req_refresh(request_rec *r, const tp_dir_conf *dc,
+                           tp_req *rq)
+{
+    if (!rq->refresh_read) {
+        rq->refresh_read = 1;
+        rq->refresh = usable(r, dc, rq, 2, tp_conf_refresh_cookie(dc),
+                             &rq->refresh_found);
+    }
+    return rq->refresh;
 }

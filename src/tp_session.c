@@ -182,7 +182,7 @@ tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
     unsigned char key[TP_FLIGHT_KEY_LEN];
     tp_oidc_meta meta;
 
-    if (!tp_conf_refresh(dc, &cfg) || !rq->refresh) {
+    if (!tp_conf_refresh(dc, &cfg) || !tp_req_refresh(r, dc, rq)) {
         return TP_REFRESH_REJECTED;
     }
     memset(&call, 0, sizeof(call));
@@ -284,7 +284,7 @@ void tp_session_revoke(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
     tp_oidc_meta meta;
     const char *url = dc->revoke_url;
 
-    if (!rq->refresh || !http) {
+    if (!tp_req_refresh(r, dc, rq) || !http) {
         return;
     }
     if (!url && tp_oidc_issuer(dc) && tp_oidc_disc_meta(r, dc, &meta)) {

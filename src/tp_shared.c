@@ -356,6 +356,7 @@ int tp_shared_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     rd->ready = 1;
+    tp_seal_init();         /* the cipher, fetched before the children fork */
     if (!uses.keys && !rd->told_unsealed) {
         rd->told_unsealed = 1;
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,

@@ -18,6 +18,23 @@ static int is_token68_char(unsigned char c)
         || c == '+' || c == '/';
 }
 
+/* the token68 characters but '=', for the common case */
+static const unsigned char token68[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+    ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+    ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1, ['+'] = 1, ['/'] = 1
+};
+
 tp_token_status_e tp_token_check(const char *v, apr_size_t len)
 {
     apr_size_t i;
@@ -28,6 +45,13 @@ tp_token_status_e tp_token_check(const char *v, apr_size_t len)
     }
     if (len > TP_TOKEN_MAX_LEN) {
         return TP_TOKEN_TOO_LONG;
+    }
+    /* the common case, token68 without padding, by table; anything else
+     * is classified below */
+    for (i = 0; i < len && token68[(unsigned char)v[i]]; i++) {
+    }
+    if (i == len) {
+        return TP_TOKEN_OK;
     }
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)v[i];

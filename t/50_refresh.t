@@ -56,9 +56,10 @@ sub cookie_hdr {
     ok t_cmp(scalar(() = $res->headers->header('Set-Cookie')), 0, 'no cookies set');
 }
 
-# --- proactive: a JWT whose exp is within TokenProxyRefreshSkew (30 s)
+# --- proactive: a JWT whose exp is within TokenProxyRefreshSkew (30 s);
+# without an iat the skew applies in full
 {
-    my $s = new_session(ttl => 10);
+    my $s = new_session(ttl => 10, iat => 0);
     my ($d, $res) = stats_delta(sub {
         req(GET => '/bff/api/skew', [cookie_hdr(accessToken => $s->{accessToken},
                                                refreshToken => $s->{refreshToken})])

@@ -8,7 +8,7 @@ use Apache::TestUtil;
 use lib 't/lib';
 use TPTest;
 
-plan tests => 67;
+plan tests => 74;
 
 sub login {
     my ($prefix, %extra) = @_;
@@ -72,6 +72,26 @@ for my $what (qw(tampered truncated)) {
     ok t_cmp($d->{refresh_calls}, 1, 'with the sealed refresh token');
     ok t_cmp($sc->{accessToken}[0], qr/^tp1\./, 'new sealed cookie');
     $sealed = $sc;      # the old refresh token is spent
+}
+{
+    # a valid access token refreshes nothing: the refresh cookie is never
+    # opened (what the hot path's speed rests on), so a damaged one goes
+    # unnoticed then; it is still kept from the upstream
+    my $s = set_cookies(login('/sealed'));
+    my $c = "accessToken=$s->{accessToken}[0]; refreshToken="
+          . mangle('tampered', $s->{refreshToken}[0]) . "; theme=dark";
+    my $before = length(error_log_text());
+    my ($d, $res) = stats_delta(sub { req(GET => '/sealed/api/lazy', [Cookie => $c]) });
+    ok t_cmp($res->code, 200, 'valid access token, damaged refresh cookie: 200');
+    ok t_cmp($d->{refresh_calls} // 0, 0, 'nothing refreshed');
+    ok t_cmp(exists set_cookies($res)->{refreshToken} ? 1 : 0, 0, 'the refresh cookie not opened, so not cleared');
+    ok t_cmp(up_header(json_of($res), 'Cookie'), 'theme=dark', 'and kept from the upstream');
+    my $log = substr(error_log_text(), $before);
+    ok t_cmp($log =~ /cookie 'refreshToken' ignored/ ? 1 : 0, 0, 'the refresh cookie was not opened');
+    # with no access token it is needed: opened, refused, cleared
+    $res = req(GET => '/sealed/api/lazy2', [Cookie => "refreshToken=" . mangle('tampered', $s->{refreshToken}[0])]);
+    ok t_cmp($res->code, 401, 'needed, the damaged refresh cookie does not open');
+    ok t_cmp(cookie_attr(set_cookies($res)->{refreshToken}, 'Max-Age'), '0', 'and is cleared');
 }
 {
     my $log = error_log_text();

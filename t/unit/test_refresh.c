@@ -62,6 +62,91 @@ START_TEST(jwt_exp_absent_or_garbage)
 }
 END_TEST
 
+START_TEST(jwt_iat_and_skew)
+{
+    tp_jwt_times t;
+
+    ck_assert(tp_jwt_times_of(unit_pool,
+                              jwt("{\"iat\":1700000000,\"exp\":1700000008}"),
+                              &t));
+    ck_assert(t.has_exp && t.has_iat);
+    ck_assert_int_eq(t.iat, 1700000000);
+    ck_assert_int_eq(t.exp, 1700000008);
+    /* an 8-second token: refreshed 4 s before its exp, not 30 */
+    ck_assert_int_eq(tp_jwt_skew(30, &t), 4);
+    ck_assert_int_eq(tp_jwt_skew(3, &t), 3);
+    /* an hour: the configured skew */
+    t.exp = t.iat + 3600;
+    ck_assert_int_eq(tp_jwt_skew(30, &t), 30);
+    /* exp not after iat: only once expired */
+    t.exp = t.iat;
+    ck_assert_int_eq(tp_jwt_skew(30, &t), 0);
+    /* no iat: the configured skew as it is */
+    ck_assert(tp_jwt_times_of(unit_pool, jwt("{\"exp\":1700000008}"), &t));
+    ck_assert(!t.has_iat);
+    ck_assert_int_eq(tp_jwt_skew(30, &t), 30);
+    /* an iat that is no number does not count */
+    ck_assert(tp_jwt_times_of(unit_pool,
+                              jwt("{\"iat\":\"x\",\"exp\":1700000008}"), &t));
+    ck_assert(!t.has_iat);
+    ck_assert(tp_jwt_times_of(unit_pool,
+                              jwt("{\"iat\":1.7e9,\"exp\":1700000008}"), &t));
+    ck_assert(t.has_iat);
+    ck_assert_int_eq(t.iat, 1700000000);
+}
+END_TEST
+
+/* the scanner answers as jansson or not at all */
+START_TEST(jwt_scan_agrees)
+{
+    static const char *const payloads[] = {
+        "{\"sub\":\"u\",\"exp\":1700000000,\"iat\":1699999990,\"jti\":7}",
+        " {\n\t\"exp\" : 5 , \"iat\":-3\r} ",
+        "{}", "{ }", "{\"exp\":1}", "{\"exp\":-0}", "{\"exp\":0}",
+        "{\"exp\":true}", "{\"exp\":null}", "{\"exp\":\"1\"}",
+        "{\"iat\":5}", "{\"a\":false,\"exp\":2,\"b\":null}",
+        "{\"exp\":123456789012345678}", "{\"exp\":1234567890123456789}",
+        "{\"exp\":99999999999999999999}", "{\"exp\":01}", "{\"exp\":-01}",
+        "{\"exp\":-}", "{\"exp\":1.5}", "{\"exp\":1e3}", "{\"exp\":1E3}",
+        "{\"exp\":1,\"exp\":1}", "{\"a\":1,\"a\":2,\"exp\":3}",
+        "{\"a\":{\"a\":1},\"exp\":3}", "{\"aud\":[\"x\"],\"exp\":3}",
+        "{\"a\":\"\\u0041\",\"exp\":3}", "{\"\\u0065xp\":3}",
+        "{\"a\":\"\xc3\xa9\",\"exp\":3}", "{\"a\":\"\xff\",\"exp\":3}",
+        "{\"exp\":3,}", "{\"exp\":3", "{\"exp\" 3}", "{\"exp\":3}x",
+        "{\"exp\":3} {}", "{\"exp\":tru}", "{\"exp\":3 4}", "{exp:3}",
+        "[1,2]", "", "   ", "{\"exp\":3}\n", "{\"\":1,\"exp\":4}",
+        "{\"a\":\"\t\",\"exp\":3}", "{\"exp\":3,\"iat\":4,\"iat\":5}",
+        "{\"exp\":3,\"iat\":\"now\"}", "{\"exp\":3,\"iat\":2.5}",
+    };
+    tp_jwt_times a, b;
+    size_t i;
+    int r;
+
+    for (i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+        apr_size_t len = strlen(payloads[i]);
+        int q = tp_jwt_parse(payloads[i], len, &b);
+
+        r = tp_jwt_scan(payloads[i], len, &a);
+        if (r >= 0) {
+            ck_assert_msg(r == q, "scan %d, jansson %d: %s", r, q,
+                          payloads[i]);
+            ck_assert_msg(a.has_exp == b.has_exp && a.has_iat == b.has_iat
+                          && (!a.has_exp || a.exp == b.exp)
+                          && (!a.has_iat || a.iat == b.iat),
+                          "claims differ: %s", payloads[i]);
+        }
+    }
+    /* the common token is read without jansson */
+    ck_assert_int_eq(tp_jwt_scan(payloads[0], strlen(payloads[0]), &a), 1);
+    ck_assert_int_eq(a.exp, 1700000000);
+    ck_assert_int_eq(a.iat, 1699999990);
+    /* what it cannot decide goes to jansson */
+    ck_assert_int_eq(tp_jwt_scan("{\"a\":{},\"exp\":1}", 16, &a), -1);
+    ck_assert_int_eq(tp_jwt_scan("{\"exp\":1,\"exp\":1}", 17, &a), -1);
+    ck_assert_int_eq(tp_jwt_scan("{\"exp\":1.5}", 11, &a), -1);
+}
+END_TEST
+
 START_TEST(b64url)
 {
     unsigned char out[16];
@@ -307,6 +392,8 @@ Suite *refresh_suite(unit_fixture setup, unit_fixture teardown)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, jwt_exp_read);
     tcase_add_test(tc, jwt_exp_absent_or_garbage);
+    tcase_add_test(tc, jwt_iat_and_skew);
+    tcase_add_test(tc, jwt_scan_agrees);
     tcase_add_test(tc, b64url);
     tcase_add_test(tc, answer_ok);
     tcase_add_test(tc, answer_bad);

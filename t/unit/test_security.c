@@ -1,6 +1,7 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 /* Sealed cookies, key files, chunked cookies and the CSRF decision. */
 
+#include <pthread.h>
 #include <string.h>
 
 #include <apr_strings.h>
@@ -81,6 +82,56 @@ START_TEST(key_rotation)
     /* the new first key seals; the old ring cannot open that */
     s = tp_sealcookie(unit_pool, &rotated, "rt", "RT2");
     ck_assert(!tp_opencookie(unit_pool, &old, "rt", s, &v, NULL));
+}
+END_TEST
+
+/* The context each thread keeps for opening: its key changes with the
+ * key that opens, a failure leaves nothing behind, and another thread has
+ * its own (freed when it ends: ASan's leak check). */
+static void *open_in_thread(void *arg)
+{
+    const char **c = arg;   /* ring, sealed value, expected */
+    const char *v = NULL;
+    apr_pool_t *p;
+    void *ok;
+
+    apr_pool_create(&p, NULL);
+    ok = tp_opencookie(p, (const tp_keyring *)c[0], "at", c[1], &v, NULL)
+         && !strcmp(v, c[2]) ? (void *)c : NULL;
+    apr_pool_destroy(p);
+    return ok;
+}
+
+START_TEST(open_context_reused)
+{
+    tp_keyring a = ring(1), b = ring(1);
+    const char *sa = tp_sealcookie(unit_pool, &a, "at", "AT-a");
+    const char *sb = tp_sealcookie(unit_pool, &b, "at", "AT-b");
+    char *bad = apr_pstrdup(unit_pool, sa);
+    const char *v, *args[3];
+    size_t mid = strlen(bad) / 2;
+    pthread_t th;
+    void *res = NULL;
+    int i;
+
+    bad[mid] = bad[mid] == 'A' ? 'B' : 'A';
+    for (i = 0; i < 3; i++) {
+        ck_assert(tp_opencookie(unit_pool, &a, "at", sa, &v, NULL));
+        ck_assert_str_eq(v, "AT-a");
+        ck_assert(!tp_opencookie(unit_pool, &a, "at", sb, &v, NULL));
+        ck_assert(!tp_opencookie(unit_pool, &a, "at", bad, &v, NULL));
+        ck_assert(!tp_opencookie(unit_pool, &a, "rt", sa, &v, NULL));
+        ck_assert(tp_opencookie(unit_pool, &b, "at", sb, &v, NULL));
+        ck_assert_str_eq(v, "AT-b");
+        ck_assert(!tp_opencookie(unit_pool, &b, "at", sa, &v, NULL));
+    }
+    args[0] = (const char *)&b;
+    args[1] = sb;
+    args[2] = "AT-b";
+    ck_assert_int_eq(pthread_create(&th, NULL, open_in_thread, args), 0);
+    ck_assert_int_eq(pthread_join(th, &res), 0);
+    ck_assert_ptr_eq(res, args);
+    ck_assert(tp_opencookie(unit_pool, &a, "at", sa, &v, NULL));
 }
 END_TEST
 
@@ -341,6 +392,7 @@ Suite *security_suite(unit_fixture setup, unit_fixture teardown)
     tcase_add_test(tc, sealed_roundtrip);
     tcase_add_test(tc, sealed_refuses);
     tcase_add_test(tc, key_rotation);
+    tcase_add_test(tc, open_context_reused);
     tcase_add_test(tc, key_files);
     tcase_add_test(tc, chunks_split_and_join);
     tcase_add_test(tc, chunks_limit);
