@@ -8,29 +8,17 @@
 //
 //   node t/browser/oidc.mjs SITE ISSUER FIRST
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { launch, tap } from './common.mjs';
 
 const [site, issuer, firstArg] = process.argv.slice(2);
 const out = process.env.TP_BROWSER_OUT || 't/logs/browser';
 mkdirSync(out, { recursive: true });
-let n = Number(firstArg || 1) - 1;
-let failed = 0;
 const consoleLog = [];
 
-function ok(cond, what, diag) {
-  n += 1;
-  console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${what}`);
-  if (!cond) {
-    failed += 1;
-    if (diag !== undefined) console.log(`#   ${String(diag).split('\n').join('\n#   ')}`);
-  }
-}
+const t = tap(Number(firstArg || 1));
+const ok = t.ok;
 
-const browser = await chromium.launch({
-  executablePath: process.env.TP_CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox'],
-  timeout: 60000,
-});
+const browser = await launch();
 const context = await browser.newContext();
 context.setDefaultTimeout(20000);
 const page = await context.newPage();
@@ -77,4 +65,4 @@ try {
   writeFileSync(`${out}/oidc.console.log`, consoleLog.join('\n') + '\n');
 }
 await browser.close();
-process.exit(failed ? 1 : 0);
+process.exit(t.failed() ? 1 : 0);

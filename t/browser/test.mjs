@@ -8,25 +8,17 @@
 //
 //   node t/browser/test.mjs BASE UPSTREAM
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { launch, tap } from './common.mjs';
 
 const [base, upstream] = process.argv.slice(2);
 const out = process.env.TP_BROWSER_OUT || 't/logs/browser';
 mkdirSync(out, { recursive: true });
 const crossSite = base.replace('127.0.0.1', 'localhost');   // another site
 
-let n = 0;
-let failed = 0;
 const consoleLog = [];
 
-function ok(cond, what, diag) {
-  n += 1;
-  console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${what}`);
-  if (!cond) {
-    failed += 1;
-    if (diag !== undefined) console.log(`#   ${String(diag).split('\n').join('\n#   ')}`);
-  }
-}
+const t = tap();
+const ok = t.ok;
 
 async function stats() {
   const res = await fetch(`${upstream}/__stats`);
@@ -42,11 +34,7 @@ async function delta(fn) {
   return [d, value];
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.TP_CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox'],
-  timeout: 60000,
-});
+const browser = await launch();
 const context = await browser.newContext();
 context.setDefaultTimeout(20000);
 const page = await context.newPage();
@@ -208,5 +196,5 @@ await step('demo OpenID login', async () => {
 });
 
 await browser.close();
-console.log(`1..${n}`);
-process.exit(failed ? 1 : 0);
+console.log(`1..${t.count()}`);
+process.exit(t.failed() ? 1 : 0);
