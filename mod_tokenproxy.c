@@ -162,6 +162,7 @@ static int tp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     tp_flow_post_config();
+    tp_conf_mark_empty(ptemp, s, &tokenproxy_module);
     if (tp_cluster_post_config(pconf, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }

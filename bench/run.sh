@@ -224,7 +224,7 @@ LoadModule proxy_http_module $moddir/mod_proxy_http.so
 LoadModule socache_shmcb_module $moddir/mod_socache_shmcb.so
 LoadModule tokenproxy_module $scratch/cg/mod_tokenproxy.so
 <VirtualHost 127.0.0.1:$cg_front>
-    Include "$scratch/front.conf"
+    Include "$scratch/cg/front.conf"
 </VirtualHost>
 CONF
     cp .libs/mod_tokenproxy.so "$scratch/cg/"
@@ -239,6 +239,12 @@ CONF
     # process blocked in epoll_wait)
     cg_run() {  # path n -> instructions, or "" when requests failed
         local path=$1 n=$2 out="$scratch/cg/out.$RANDOM" f
+        # the measured path's ProxyPass first: mod_proxy tries them in
+        # order, and no path should pay for comparing the others'
+        # prefixes (the <Location> sections are walked whole by all)
+        local prefix=${path%/*}/
+        { grep -F "ProxyPass $prefix " "$scratch/front.conf"
+          grep -vF "ProxyPass $prefix " "$scratch/front.conf"; } >"$scratch/cg/front.conf"
         "${pin_httpd[@]}" "${as_user[@]}" valgrind --tool=callgrind --toggle-collect=ap_process_async_request \
             --callgrind-out-file="$out" \
             "$httpd" -X -d "$scratch" -f "$scratch/cg.conf" </dev/null \

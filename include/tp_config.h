@@ -63,10 +63,18 @@ typedef struct tp_dir_conf {
      * says TokenProxy, shared by the requests below it */
     volatile apr_uint32_t *replay_warned;
     const char *section;         /* that section, for the warning */
+    /* set at post_config on a server's defaults that set nothing: a
+     * merge onto them is then the inner section itself */
+    int empty;
 } tp_dir_conf;
 
 void *tp_dir_conf_create(apr_pool_t *p, char *dir);
 void *tp_dir_conf_merge(apr_pool_t *p, void *basev, void *addv);
+
+/* Marks each server's per-directory defaults that set no directive as
+ * empty, so that the per-request merge of a <Location> onto them is a
+ * copy.  Run at post_config, when no directive changes them any more. */
+void tp_conf_mark_empty(apr_pool_t *ptemp, server_rec *s, module *m);
 
 /* Effective values, with the defaults applied. */
 int tp_conf_enabled(const tp_dir_conf *dc);

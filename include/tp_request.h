@@ -12,8 +12,10 @@
 
 #include "tp_config.h"
 #include "tp_cookie.h"
+#include "tp_jwt.h"
 
 struct tp_replay;
+struct tp_opencache;
 
 typedef struct tp_req {
     /* from the client */
@@ -44,6 +46,14 @@ typedef struct tp_req {
     /* the refresh cookie as it arrived, opened by tp_req_refresh() */
     tp_cookie_match refresh_found;
     int refresh_read;          /* tp_req_refresh() has looked at it */
+    /* the access token as read from the cookie, and its JWT times: read
+     * through tp_req_access_times() */
+    const char *access_read;
+    const char *bearer;        /* "Bearer " access_read, or NULL */
+    tp_jwt_times access_times;
+    int access_has_times;      /* 1, 0 (no exp), -1 (not read yet) */
+    struct tp_opencache *oc;   /* the connection's cache, when its entry
+                                * is access_read */
 } tp_req;
 
 /* The request's context, reading the cookies on the first call.  The
@@ -59,5 +69,11 @@ tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc);
  * noticed (and cleared) only when it is needed. */
 const char *tp_req_refresh(request_rec *r, const tp_dir_conf *dc,
                            tp_req *rq);
+
+/* The JWT exp and iat of `token`: 1 and *t when it is a JWT with exp.
+ * For the access token read from the cookie they are read once per
+ * connection and cookie value (tp_opencache). */
+int tp_req_access_times(request_rec *r, tp_req *rq, const char *token,
+                        tp_jwt_times *t);
 
 #endif /* TP_REQUEST_H */

@@ -47,8 +47,19 @@ void *tp_dir_conf_create(apr_pool_t *p, char *dir)
 void *tp_dir_conf_merge(apr_pool_t *p, void *basev, void *addv)
 {
     const tp_dir_conf *base = basev, *add = addv;
-    tp_dir_conf *dc = apr_pcalloc(p, sizeof(*dc));
+    tp_dir_conf *dc = apr_palloc(p, sizeof(*dc));
 
+    if (base->empty) {
+        /* every MERGE below would take add's field */
+        *dc = *add;
+        dc->empty = 0;
+        if (add->enabled == TP_UNSET) {
+            dc->replay_warned = base->replay_warned;
+            dc->section = base->section;
+        }
+        return dc;
+    }
+    memset(dc, 0, sizeof(*dc));
     MERGE_INT(enabled);
     MERGE_PTR(access_cookie);
     MERGE_PTR(refresh_cookie);
@@ -303,6 +314,27 @@ static const char *check_list(apr_pool_t *p, const server_rec *s, module *m,
         }
     }
     return NULL;
+}
+
+/* A configuration equal to a fresh one, but for its section's name. */
+static int is_fresh(apr_pool_t *p, const tp_dir_conf *dc)
+{
+    tp_dir_conf *fresh = tp_dir_conf_create(p, NULL), copy;
+
+    memcpy(&copy, dc, sizeof(copy));
+    copy.section = fresh->section;
+    copy.empty = 0;
+    return memcmp(&copy, fresh, sizeof(copy)) == 0;
+}
+
+void tp_conf_mark_empty(apr_pool_t *ptemp, server_rec *s, module *m)
+{
+    for (; s; s = s->next) {
+        tp_dir_conf *dc = ap_get_module_config(s->lookup_defaults, m);
+        if (dc) {
+            dc->empty = is_fresh(ptemp, dc);
+        }
+    }
 }
 
 const char *tp_conf_check_sections(apr_pool_t *p, server_rec *s, module *m)

@@ -51,12 +51,13 @@ int tp_cookie_name_valid(const char *name)
 
 /* Index of the wanted name equal to [s, s+len), or -1. */
 static int match_name(const char *s, apr_size_t len,
-                      const char *const *names, int n)
+                      const char *const *names, const apr_size_t *lens,
+                      int n)
 {
     int i;
 
     for (i = 0; i < n; i++) {
-        if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0) {
+        if (lens[i] == len && memcmp(names[i], s, len) == 0) {
             return i;
         }
     }
@@ -73,7 +74,8 @@ static void trim(const char **b, const char **e)
 /* "name.K" for a wanted name and K in 1..TP_MAX_CHUNKS: its index, and K
  * in *chunk; else -1. */
 static int match_chunk(const char *s, apr_size_t len,
-                       const char *const *names, int n, int *chunk)
+                       const char *const *names, const apr_size_t *lens,
+                       int n, int *chunk)
 {
     apr_size_t d = len;
     int i, k = 0;
@@ -92,7 +94,7 @@ static int match_chunk(const char *s, apr_size_t len,
         return -1;
     }
     for (i = 0; i < n; i++) {
-        apr_size_t nl = strlen(names[i]);
+        apr_size_t nl = lens[i];
         if (nl + 1 + (k > 9 ? 2 : 1) == len && !memcmp(names[i], s, nl)) {
             *chunk = k;
             return i;
@@ -104,7 +106,8 @@ static int match_chunk(const char *s, apr_size_t len,
 /* The wanted name a piece [b, e) carries as its cookie-name, or -1; sets
  * the value span, and *chunk to K for a chunk cookie "name.K" (else 0). */
 static int piece_name(const char *b, const char *e,
-                      const char *const *names, int n,
+                      const char *const *names, const apr_size_t *lens,
+                      int n,
                       const char **vb, const char **ve, int *chunk)
 {
     const char *eq = memchr(b, '=', (apr_size_t)(e - b));
@@ -120,16 +123,17 @@ static int piece_name(const char *b, const char *e,
     *vb = eq + 1;
     *ve = e;
     trim(vb, ve);
-    idx = match_name(nb, (apr_size_t)(ne - nb), names, n);
+    idx = match_name(nb, (apr_size_t)(ne - nb), names, lens, n);
     if (idx < 0) {
-        idx = match_chunk(nb, (apr_size_t)(ne - nb), names, n, chunk);
+        idx = match_chunk(nb, (apr_size_t)(ne - nb), names, lens, n, chunk);
     }
     return idx;
 }
 
 /* The wanted name hidden behind a comma in piece [b, e), or -1. */
 static int merged_name(const char *b, const char *e,
-                       const char *const *names, int n)
+                       const char *const *names, const apr_size_t *lens,
+                       int n)
 {
     const char *c = memchr(b, ',', (apr_size_t)(e - b));
 
@@ -140,7 +144,7 @@ static int merged_name(const char *b, const char *e,
         int idx, chunk;
 
         se = se ? se : e;
-        idx = piece_name(sb, se, names, n, &vb, &ve, &chunk);
+        idx = piece_name(sb, se, names, lens, n, &vb, &ve, &chunk);
         if (idx >= 0) {
             return idx;
         }
@@ -153,10 +157,11 @@ int tp_cookie_take(apr_pool_t *p, const char *header,
                    const char *const *names, int n,
                    tp_cookie_match *found, const char **rest)
 {
-    apr_size_t len, i, out_len = 0;
+    apr_size_t len, out_len = 0, kept = 0;
     const char *seg, *end;
-    char *cut, *out;
-    int removed = 0, first = 1;
+    char *out = NULL;
+    int removed = 0, first = 1, i;
+    apr_size_t few[8], *lens;
 
     memset(found, 0, sizeof(*found) * (apr_size_t)(n > 0 ? n : 0));
     *rest = NULL;
@@ -164,8 +169,13 @@ int tp_cookie_take(apr_pool_t *p, const char *header,
         return 0;
     }
     len = strlen(header);
-    cut = apr_pcalloc(p, len + 1);
+    lens = n <= 8 ? few : apr_palloc(p, sizeof(*lens) * (apr_size_t)n);
+    for (i = 0; i < n; i++) {
+        lens[i] = strlen(names[i]);
+    }
 
+    /* the kept bytes are copied span by span: [kept, from) in front of
+     * each removed piece; two removed pieces may share a ';' */
     end = header + len;
     for (seg = header; seg <= end; first = 0) {
         const char *sep = memchr(seg, ';', (apr_size_t)(end - seg));
@@ -175,7 +185,7 @@ int tp_cookie_take(apr_pool_t *p, const char *header,
 
         trim(&b, &e);
         if (b < e) {
-            idx = piece_name(b, e, names, n, &vb, &ve, &chunk);
+            idx = piece_name(b, e, names, lens, n, &vb, &ve, &chunk);
             if (idx >= 0 && chunk) {
                 tp_cookie_match *m = &found[idx];
                 if (!m->chunk[chunk]) {
@@ -195,7 +205,7 @@ int tp_cookie_take(apr_pool_t *p, const char *header,
                 found[idx].count++;
                 hit = 1;
             }
-            else if ((idx = merged_name(b, e, names, n)) >= 0) {
+            else if ((idx = merged_name(b, e, names, lens, n)) >= 0) {
                 found[idx].count++;
                 found[idx].merged = 1;
                 hit = 1;
@@ -212,7 +222,16 @@ int tp_cookie_take(apr_pool_t *p, const char *header,
             else if (sep) {
                 to++;
             }
-            memset(cut + from, 1, to - from);
+            if (!out) {
+                out = apr_palloc(p, len + 1);
+            }
+            if (from > kept) {
+                memcpy(out + out_len, header + kept, from - kept);
+                out_len += from - kept;
+            }
+            if (to > kept) {
+                kept = to;
+            }
             removed++;
         }
         if (!sep) {
@@ -225,12 +244,9 @@ int tp_cookie_take(apr_pool_t *p, const char *header,
         *rest = header;
         return 0;
     }
-
-    out = apr_palloc(p, len + 1);
-    for (i = 0; i < len; i++) {
-        if (!cut[i]) {
-            out[out_len++] = header[i];
-        }
+    if (len > kept) {
+        memcpy(out + out_len, header + kept, len - kept);
+        out_len += len - kept;
     }
     out[out_len] = '\0';
 
@@ -243,7 +259,8 @@ int tp_cookie_take(apr_pool_t *p, const char *header,
         trim(&b, &e);
         for (q = b; q < e; q++) {
             if (*q != ';' && !IS_OWS(*q)) {
-                *rest = apr_pstrmemdup(p, b, (apr_size_t)(e - b));
+                out[e - out] = '\0';      /* [b, e) lies in out */
+                *rest = b;
                 break;
             }
         }
@@ -291,7 +308,7 @@ unsigned int tp_cookie_sent(const tp_cookie_match *m)
     unsigned int sent = m->count > 0 ? 1u : 0u;
     int k;
 
-    for (k = 1; k <= TP_MAX_CHUNKS; k++) {
+    for (k = 1; k <= m->max_chunk; k++) {     /* none is above it */
         if (m->chunk[k]) {
             sent |= 1u << k;
         }

@@ -104,12 +104,17 @@ static int trusted(const apr_array_header_t *list, const char *origin)
  *   3. without one: Sec-Fetch-Site: cross-site is refused;
  *   4. the TokenProxyCSRFHeader, when configured, must be there.
  */
+int tp_csrf_safe_method(const char *method)
+{
+    return !method || !strcmp(method, "GET") || !strcmp(method, "HEAD")
+           || !strcmp(method, "OPTIONS");
+}
+
 const char *tp_csrf_check(apr_pool_t *p, const tp_csrf_in *in)
 {
     const char *origin, *own;
 
-    if (!in->method || !strcmp(in->method, "GET")
-        || !strcmp(in->method, "HEAD") || !strcmp(in->method, "OPTIONS")) {
+    if (tp_csrf_safe_method(in->method)) {
         return NULL;
     }
     if (in->origin) {

@@ -83,11 +83,11 @@ static void warn_no_replay(request_rec *r, const tp_dir_conf *dc)
 
 /* Within the skew of its exp; the skew is at most half the token's own
  * lifetime, so that a token just obtained is never refreshed again. */
-static int expiring(request_rec *r, const tp_dir_conf *dc, const char *at)
+static int expiring(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
 {
     tp_jwt_times t;
 
-    return tp_jwt_times_of(r->pool, at, &t)
+    return tp_req_access_times(r, rq, rq->access, &t)
            && t.exp - apr_time_sec(apr_time_now())
               <= tp_jwt_skew(tp_conf_skew(dc), &t);
 }
@@ -171,7 +171,7 @@ int tp_flow_handler(request_rec *r)
     can_refresh = tp_conf_refresh(dc, &cfg);
 
     /* 1. refresh before asking the upstream */
-    if (can_refresh && (!rq->access || expiring(r, dc, rq->access))
+    if (can_refresh && (!rq->access || expiring(r, dc, rq))
         && tp_req_refresh(r, dc, rq)) {
         switch (tp_session_refresh(r, dc, rq)) {
         case TP_REFRESH_OK:
@@ -206,14 +206,19 @@ int tp_flow_handler(request_rec *r)
     /* 3. ask the upstream */
     tp_session_clear_unopened(r, dc);
     if (overrides_401(r)) {
+        /* mod_proxy lowers it; a replay sends the client's again */
+        rq->max_forwards = apr_table_get(r->headers_in, "Max-Forwards");
         rq->replay = tp_replay_setup(r, (apr_off_t)tp_conf_replay_max(dc));
     }
     else {
         warn_no_replay(r, dc);
     }
     rv = ap_run_handler(r);
-    if (!upstream_401(r, rv) || !rq->injected) {
-        return upstream_401(r, rv) ? tp_session_over(r, dc) : rv;
+    if (!upstream_401(r, rv)) {
+        return rv;
+    }
+    if (!rq->injected) {
+        return tp_session_over(r, dc);
     }
 
     /* 4. the upstream refused our token */

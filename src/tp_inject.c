@@ -51,7 +51,9 @@ int tp_inject_fixups(request_rec *r)
     rq->injected = 0;
     if (rq->access && !rq->anonymous) {
         apr_table_setn(r->headers_in, "Authorization",
-                       apr_pstrcat(r->pool, "Bearer ", rq->access, NULL));
+                       rq->bearer && rq->access == rq->access_read
+                       ? rq->bearer
+                       : apr_pstrcat(r->pool, "Bearer ", rq->access, NULL));
         rq->injected = 1;
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
                       "tokenproxy: Bearer token fp=%s sent upstream "

@@ -121,7 +121,6 @@ tp_replay *tp_replay_setup(request_rec *r, apr_off_t max)
     rp = apr_pcalloc(r->pool, sizeof(*rp));
     rp->r = r;
     rp->max = max;
-    rp->kept = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     if (!te && cl) {
         char *end;
         if (apr_strtoff(&len, cl, &end, 10) != APR_SUCCESS || *end
@@ -136,6 +135,7 @@ tp_replay *tp_replay_setup(request_rec *r, apr_off_t max)
         rp->eos = 1;            /* no body: nothing to keep */
         return rp;
     }
+    rp->kept = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     ap_add_input_filter(REPLAY_FILTER, rp, r, r->connection);
     return rp;
 }
@@ -154,6 +154,9 @@ void tp_replay_rewind(tp_replay *rp)
                                        rp->r->connection->bucket_alloc);
     }
     apr_brigade_cleanup(rp->serve);
+    if (!rp->kept) {
+        return;                 /* no body */
+    }
     for (b = APR_BRIGADE_FIRST(rp->kept); b != APR_BRIGADE_SENTINEL(rp->kept);
          b = APR_BUCKET_NEXT(b)) {
         apr_bucket *copy;

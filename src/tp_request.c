@@ -15,19 +15,37 @@
 
 #include "tp_cookie.h"
 #include "tp_oidc_req.h"
+#include "tp_opencache.h"
 #include "tp_request.h"
 #include "tp_token.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);
 
-/* The value if it may be used as a token; logs why not otherwise. */
+/* The connection's cache of its last access cookie, made on first use. */
+static tp_opencache *conn_cache(conn_rec *c)
+{
+    tp_opencache *oc = ap_get_module_config(c->conn_config,
+                                            &tokenproxy_module);
+
+    if (!oc) {
+        oc = tp_opencache_make(c->pool);
+        ap_set_module_config(c->conn_config, &tokenproxy_module, oc);
+    }
+    return oc;
+}
+
+/* The value if it may be used as a token; logs why not otherwise.  For
+ * the access cookie (bit 1), a value equal to the one this connection
+ * sent last is taken from the connection's cache. */
 static const char *usable(request_rec *r, const tp_dir_conf *dc,
                           tp_req *rq, int bit, const char *name,
                           const tp_cookie_match *m)
 {
     tp_token_status_e st;
-    const char *v;
+    const char *v, *arrived;
+    tp_opencache *oc = NULL;
+    apr_size_t len;
 
     if (m->count > 1) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
@@ -48,6 +66,20 @@ static const char *usable(request_rec *r, const tp_dir_conf *dc,
                       "are missing", name);
         rq->unopened |= bit;
         return NULL;
+    }
+    arrived = v;
+    len = strlen(v);
+    if (bit == 1) {
+        const char *hit;
+        oc = conn_cache(r->connection);
+        hit = tp_opencache_get(r->pool, oc, dc->keys, name, v, len,
+                               &rq->bearer, &rq->access_times,
+                               &rq->access_has_times);
+        if (hit) {
+            rq->oc = oc;
+            rq->access_read = hit;
+            return hit;
+        }
     }
     if (dc->keys) {
         const char *opened;
@@ -72,7 +104,30 @@ static const char *usable(request_rec *r, const tp_dir_conf *dc,
                       tp_fingerprint(r->pool, v, strlen(v)));
         return NULL;
     }
+    if (oc) {
+        tp_opencache_put(r->connection->pool, oc, dc->keys, name, arrived,
+                         len, v, strlen(v), NULL, -1);
+        rq->oc = oc;
+        rq->access_read = v;
+        rq->access_has_times = -1;
+    }
     return v;
+}
+
+int tp_req_access_times(request_rec *r, tp_req *rq, const char *token,
+                        tp_jwt_times *t)
+{
+    if (!token || token != rq->access_read) {
+        return tp_jwt_times_of(r->pool, token, t);
+    }
+    if (rq->access_has_times < 0) {
+        rq->access_has_times = tp_jwt_times_of(r->pool, token,
+                                               &rq->access_times);
+        tp_opencache_set_times(rq->oc, &rq->access_times,
+                               rq->access_has_times);
+    }
+    *t = rq->access_times;
+    return rq->access_has_times;
 }
 
 tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc)
@@ -88,7 +143,6 @@ tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc)
     }
     rq = apr_pcalloc(r->pool, sizeof(*rq));
     ap_set_module_config(r->request_config, &tokenproxy_module, rq);
-    rq->max_forwards = apr_table_get(r->headers_in, "Max-Forwards");
 
     cookie = apr_table_get(r->headers_in, "Cookie");
     if (!cookie) {

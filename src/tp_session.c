@@ -575,7 +575,10 @@ const char *tp_session_csrf(request_rec *r, const tp_dir_conf *dc)
     tp_csrf_in in;
     const char *want = dc->csrf_header;
 
-    if (!tp_conf_csrf(dc)) {
+    /* GET and HEAD have M_GET, OPTIONS M_OPTIONS, exactly as
+     * tp_csrf_safe_method() names them */
+    if (!tp_conf_csrf(dc) || r->method_number == M_GET
+        || r->method_number == M_OPTIONS) {
         return NULL;
     }
     memset(&in, 0, sizeof(in));

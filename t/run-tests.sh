@@ -44,7 +44,7 @@ unit_src=(src/tp_cookie.c src/tp_token.c src/tp_jwt.c src/tp_answer.c
           src/tp_flight.c src/tp_b64.c src/tp_sealcookie.c src/tp_csrf.c
           src/tp_cluster.c src/tp_jose.c src/tp_idtoken.c src/tp_oidc_meta.c
           src/tp_oidc_req.c src/tp_fetch_policy.c src/tp_claims.c
-          src/tp_sizing.c)
+          src/tp_sizing.c src/tp_opencache.c)
 # shellcheck disable=SC2046
 if gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude \
         $(pkg-config --cflags apr-1 apr-util-1 check jansson) t/unit/*.c \
