@@ -202,8 +202,8 @@ for n in "${names[@]}"; do
 done
 
 # instructions per request: the front alone, one process, under callgrind
-declare -A ins
-for n in "${names[@]}"; do ins[$n]="n/a"; done
+declare -A ins ins_new
+for n in "${names[@]}"; do ins[$n]="n/a"; ins_new[$n]="n/a"; done
 if [ "$cg_requests" -gt 0 ]; then
     cg_front=$(free_port)
     mkdir -p "$scratch/cg"
@@ -237,8 +237,8 @@ CONF
     # requests to a path, read when the process exits; a run with N = 0
     # is subtracted (callgrind_control would need ptrace to dump a
     # process blocked in epoll_wait)
-    cg_run() {  # path n -> instructions, or "" when requests failed
-        local path=$1 n=$2 out="$scratch/cg/out.$RANDOM" f
+    cg_run() {  # path n [ab option] -> instructions, or "" when requests failed
+        local path=$1 n=$2 ka=${3:--k} out="$scratch/cg/out.$RANDOM" f
         # the measured path's ProxyPass first: mod_proxy tries them in
         # order, and no path should pay for comparing the others'
         # prefixes (the <Location> sections are walked whole by all)
@@ -257,7 +257,7 @@ CONF
         f=0
         for k in 200 "$n"; do
             [ "$k" -gt 0 ] || continue
-            ab -q -k -n "$k" -c 1 -H "Cookie: ${cookie_of[$path]}" \
+            ab -q $ka -n "$k" -c 1 -H "Cookie: ${cookie_of[$path]}" \
                 "http://127.0.0.1:$cg_front$path" >"$scratch/cg/ab" 2>&1
             f=$(( f + $(awk '/^Complete requests/ {c=$3} /^Failed requests/ {f=$3}
                              /^Non-2xx/ {f+=$3} END {print (c == '"$k"' && f == 0) ? 0 : 1}' \
@@ -267,7 +267,7 @@ CONF
         wait "$cg_pid" 2>/dev/null || true
         cg_pid=""
         [ "$f" -eq 0 ] || return 0
-        [ -z "${CG_KEEP:-}" ] || cp "$out" "$CG_KEEP/callgrind.$(echo "$path" | tr -c "a-z0-9\n" _).$n"
+        [ -z "${CG_KEEP:-}" ] || cp "$out" "$CG_KEEP/callgrind.$(echo "$path" | tr -c "a-z0-9\n" _).$n$ka"
         awk '/^(summary|totals):/ {s = $2} END {print s + 0}' "$out"
     }
     for i in 0 1 2; do
@@ -277,6 +277,13 @@ CONF
             ins[${names[$i]}]=$(( (c1 - c0) / cg_requests ))
         else
             echo "bench: callgrind path ${paths[$i]}: requests failed" >&2
+        fi
+        # a new connection for every request: nothing is kept from the
+        # connection's last request (ab without -k)
+        c0=$(cg_run "${paths[$i]}" 0 -r)
+        c1=$(cg_run "${paths[$i]}" "$cg_requests" -r)
+        if [ -n "$c0" ] && [ -n "$c1" ]; then
+            ins_new[${names[$i]}]=$(( (c1 - c0) / cg_requests ))
         fi
     done
 fi
@@ -332,9 +339,11 @@ printf '%-26s %12s %12s %12s %9s %9s\n' "httpd CPU us/request" "${cpu[plain]}" "
     "$(r "${cpu[tp]}" "${cpu[plain]}")" "$(r "${cpu[prod]}" "${cpu[plain]}")"
 printf '%-26s %12s %12s %12s %9s %9s\n' "instructions/request (cg)" "${ins[plain]}" "${ins[tp]}" "${ins[prod]}" \
     "$(ins_ratio "${ins[tp]}" "${ins[plain]}")" "$(ins_ratio "${ins[prod]}" "${ins[plain]}")"
+printf '%-26s %12s %12s %12s %9s %9s\n' "  new connection each (cg)" "${ins_new[plain]}" "${ins_new[tp]}" "${ins_new[prod]}" \
+    "$(ins_ratio "${ins_new[tp]}" "${ins_new[plain]}")" "$(ins_ratio "${ins_new[prod]}" "${ins_new[plain]}")"
 printf '\nrounds (requests/s): plain      %s\n                     TokenProxy %s\n                     production %s\n' \
     "${all[plain]}" "${all[tp]}" "${all[prod]}"
-printf 'instructions: callgrind, apache2 -X, ab -k -c1, %s requests a path after 200 of warm-up,\n  counted inside ap_process_async_request\n' "$cg_requests"
+printf 'instructions: callgrind, apache2 -X, ab -k -c1, %s requests a path after 200 of warm-up,\n  counted inside ap_process_async_request; "new connection each": ab without -k\n' "$cg_requests"
 printf 'module CPU on the production path: %s\n' "$module_share"
 printf '\nrefresh storm: %s concurrent requests on one refresh token (provider answers in 0.5 s)\n' "$storm"
 printf '  refresh calls: %s, reuse detected: %s, answered 200: %s/%s, total time: %s s\n' \

@@ -94,6 +94,9 @@ void tp_conf_flight(const tp_dir_conf *dc, tp_flight_params *prm);
  * c->url NULL and the oauth2 format: the caller takes the discovered
  * token_endpoint. */
 int tp_conf_refresh(const tp_dir_conf *dc, tp_refresh_cfg *c);
+
+/* What tp_conf_refresh() returns, without filling anything. */
+int tp_conf_can_refresh(const tp_dir_conf *dc);
 void tp_conf_cookie_attrs(const tp_dir_conf *dc, tp_cookie_attrs *a);
 
 const char *tp_cmd_enable(cmd_parms *cmd, void *dcv, int on);

@@ -177,6 +177,11 @@ apr_int64_t tp_conf_refresh_max_age(const tp_dir_conf *dc)
                                            : TP_DEFAULT_REFRESH_MAX_AGE;
 }
 
+int tp_conf_can_refresh(const tp_dir_conf *dc)
+{
+    return dc->refresh_url != NULL || tp_oidc_issuer(dc) != NULL;
+}
+
 int tp_conf_refresh(const tp_dir_conf *dc, tp_refresh_cfg *c)
 {
     memset(c, 0, sizeof(*c));

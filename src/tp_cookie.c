@@ -50,7 +50,7 @@ int tp_cookie_name_valid(const char *name)
 }
 
 /* Index of the wanted name equal to [s, s+len), or -1. */
-static int match_name(const char *s, apr_size_t len,
+static APR_INLINE int match_name(const char *s, apr_size_t len,
                       const char *const *names, const apr_size_t *lens,
                       int n)
 {
@@ -65,7 +65,7 @@ static int match_name(const char *s, apr_size_t len,
 }
 
 /* Trim OWS from [*b, *e). */
-static void trim(const char **b, const char **e)
+static APR_INLINE void trim(const char **b, const char **e)
 {
     while (*b < *e && IS_OWS(**b)) (*b)++;
     while (*e > *b && IS_OWS((*e)[-1])) (*e)--;
@@ -105,7 +105,7 @@ static int match_chunk(const char *s, apr_size_t len,
 
 /* The wanted name a piece [b, e) carries as its cookie-name, or -1; sets
  * the value span, and *chunk to K for a chunk cookie "name.K" (else 0). */
-static int piece_name(const char *b, const char *e,
+static APR_INLINE int piece_name(const char *b, const char *e,
                       const char *const *names, const apr_size_t *lens,
                       int n,
                       const char **vb, const char **ve, int *chunk)

@@ -142,7 +142,6 @@ int tp_flow_handler(request_rec *r)
 {
     const tp_dir_conf *dc;
     tp_req *rq;
-    tp_refresh_cfg cfg;
     const char *why;
     int can_refresh, rv;
 
@@ -168,7 +167,7 @@ int tp_flow_handler(request_rec *r)
         return tp_session_forbidden(r, why);     /* nothing goes upstream */
     }
     /* the refresh cookie is opened only when it is needed */
-    can_refresh = tp_conf_refresh(dc, &cfg);
+    can_refresh = tp_conf_can_refresh(dc);
 
     /* 1. refresh before asking the upstream */
     if (can_refresh && (!rq->access || expiring(r, dc, rq))
