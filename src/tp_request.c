@@ -78,6 +78,11 @@ static const char *usable(request_rec *r, const tp_dir_conf *dc,
         if (hit) {
             rq->oc = oc;
             rq->access_read = hit;
+            ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r,
+                          "tokenproxy: cookie '%s' for %s read as this "
+                          "connection read it before (fp=%s)", name,
+                          ap_escape_logitem(r->pool, r->uri),
+                          tp_fingerprint(r->pool, hit, strlen(hit)));
             return hit;
         }
     }

@@ -18,7 +18,7 @@ use Time::HiRes ();
 use lib 't/lib';
 use TPTest;
 
-plan tests => 37;
+plan tests => 38;
 
 my $json = JSON::PP->new->latin1;
 my $port = Apache::Test::config()->{vars}{port};
@@ -85,6 +85,7 @@ sub tamper {
     return $v;
 }
 
+my $log_at = length(error_log_text());
 my ($at, $rt) = login();
 ok t_cmp($at, qr/^tp1\./, 'sealed access cookie');
 my $both = "accessToken=$at; refreshToken=$rt";
@@ -180,3 +181,10 @@ ok t_cmp($s16, 401, 'a chunk missing: not the kept token');
 ok t_cmp($d16->{secure_ok} // 0, 0, 'no upstream call with a token');
 
 ok t_cmp($closed, 0, 'every request went over the one connection');
+
+# what the speed rests on: the repeated cookie was not opened again, and
+# nothing else was taken from what the connection kept
+my $log = substr(error_log_text(), $log_at);
+my %kept = map { $_ => 1 } $log =~ /cookie '(?:accessToken|kaAccess)' for (\S+) read as this connection read it before/g;
+ok t_cmp(join(' ', sort keys %kept), '/ka-plain/api/8 /ka/api/12 /ka/api/15 /ka/api/2 /ka/api/6',
+         'taken from the connection: exactly the repeated values');
