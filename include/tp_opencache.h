@@ -32,6 +32,7 @@ typedef struct tp_opencache {
     int has_times;             /* 1, 0 (not a JWT with exp), -1 (not
                                 * read yet) */
     int full;                  /* an entry is there */
+    unsigned long gen;         /* counts the entries put */
 } tp_opencache;
 
 /* An empty cache in pool `p`, wiped (tokens overwritten) when `p` is
@@ -48,13 +49,18 @@ const char *tp_opencache_get(apr_pool_t *p, const tp_opencache *c,
                              const char **bearer, tp_jwt_times *t,
                              int *has_times);
 
-/* The JWT times of the entry's token, once read: has_times 1 or 0. */
-void tp_opencache_set_times(tp_opencache *c, const tp_jwt_times *t,
-                            int has_times);
+/* The entry there now: a number that changes with every put. */
+unsigned long tp_opencache_gen(const tp_opencache *c);
 
-/* Keep what was read of a value: the token it stands for (checked) and
- * its JWT times (`t` NULL and has_times -1: not read yet).  Buffers are taken from `p` (the cache's pool) and grow
- * only, to the largest value seen. */
+/* The JWT times of entry `gen`'s token, once read: has_times 1 or 0.
+ * Nothing happens when another entry has replaced it since. */
+void tp_opencache_set_times(tp_opencache *c, unsigned long gen,
+                            const tp_jwt_times *t, int has_times);
+
+/* Keep what was read of a value, in place of the entry there: the token
+ * it stands for (checked) and its JWT times (`t` NULL and has_times -1:
+ * not read yet).  The old entry is overwritten whole.  Buffers are taken
+ * from `p` (the cache's pool) and grow only, to the largest value seen. */
 void tp_opencache_put(apr_pool_t *p, tp_opencache *c, const void *ring,
                       const char *name, const char *arrived,
                       apr_size_t len, const char *token,

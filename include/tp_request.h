@@ -53,7 +53,8 @@ typedef struct tp_req {
     tp_jwt_times access_times;
     int access_has_times;      /* 1, 0 (no exp), -1 (not read yet) */
     struct tp_opencache *oc;   /* the connection's cache, when its entry
-                                * is access_read */
+                                * oc_gen is access_read */
+    unsigned long oc_gen;
 } tp_req;
 
 /* The request's context, reading the cookies on the first call.  The

@@ -109,6 +109,12 @@ void tp_opencache_put(apr_pool_t *p, tp_opencache *c, const void *ring,
         c->token = apr_palloc(p, cap);
         c->cap = cap;
     }
+    else if (c->full) {
+        /* nothing of the previous value (maybe another user's, on a
+         * load balancer's connection) outlives it */
+        OPENSSL_cleanse(c->arrived, c->arrived_len);
+        OPENSSL_cleanse(c->token, BEARER_LEN + c->token_len + 1);
+    }
     c->ring = ring;
     c->name = name;
     memcpy(c->arrived, arrived, len);
@@ -118,13 +124,19 @@ void tp_opencache_put(apr_pool_t *p, tp_opencache *c, const void *ring,
     c->token[BEARER_LEN + token_len] = '\0';
     c->token_len = token_len;
     c->full = 1;
-    tp_opencache_set_times(c, t, has_times);
+    c->gen++;
+    tp_opencache_set_times(c, c->gen, t, has_times);
 }
 
-void tp_opencache_set_times(tp_opencache *c, const tp_jwt_times *t,
-                            int has_times)
+unsigned long tp_opencache_gen(const tp_opencache *c)
 {
-    if (!c) {
+    return c ? c->gen : 0;
+}
+
+void tp_opencache_set_times(tp_opencache *c, unsigned long gen,
+                            const tp_jwt_times *t, int has_times)
+{
+    if (!c || !c->full || c->gen != gen) {
         return;
     }
     if (t && has_times >= 0) {

@@ -77,6 +77,7 @@ static const char *usable(request_rec *r, const tp_dir_conf *dc,
                                &rq->access_has_times);
         if (hit) {
             rq->oc = oc;
+            rq->oc_gen = tp_opencache_gen(oc);
             rq->access_read = hit;
             ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r,
                           "tokenproxy: cookie '%s' for %s read as this "
@@ -113,6 +114,7 @@ static const char *usable(request_rec *r, const tp_dir_conf *dc,
         tp_opencache_put(r->connection->pool, oc, dc->keys, name, arrived,
                          len, v, strlen(v), NULL, -1);
         rq->oc = oc;
+        rq->oc_gen = tp_opencache_gen(oc);
         rq->access_read = v;
         rq->access_has_times = -1;
     }
@@ -128,7 +130,7 @@ int tp_req_access_times(request_rec *r, tp_req *rq, const char *token,
     if (rq->access_has_times < 0) {
         rq->access_has_times = tp_jwt_times_of(r->pool, token,
                                                &rq->access_times);
-        tp_opencache_set_times(rq->oc, &rq->access_times,
+        tp_opencache_set_times(rq->oc, rq->oc_gen, &rq->access_times,
                                rq->access_has_times);
     }
     *t = rq->access_times;

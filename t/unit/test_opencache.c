@@ -91,6 +91,7 @@ START_TEST(times_read_later_and_replaced_entries)
     const char *bearer, *tok;
     int has = 5;
     char big[5000];
+    unsigned long gen;
 
     /* plain token: the value is the token, times not read yet */
     tp_opencache_put(unit_pool, c, NULL, "at", TOKEN, strlen(TOKEN), TOKEN,
@@ -99,26 +100,30 @@ START_TEST(times_read_later_and_replaced_entries)
                            &bearer, &t, &has);
     ck_assert_str_eq(tok, TOKEN);
     ck_assert_int_eq(has, -1);
-    tp_opencache_set_times(c, &set, 1);
+    tp_opencache_set_times(c, tp_opencache_gen(c), &set, 1);
     tok = tp_opencache_get(unit_pool, c, NULL, "at", TOKEN, strlen(TOKEN),
                            &bearer, &t, &has);
     ck_assert_int_eq(has, 1);
     ck_assert_int_eq(t.exp, 77);
-    tp_opencache_set_times(c, NULL, 0);     /* "no exp" without times */
+    tp_opencache_set_times(c, tp_opencache_gen(c), NULL, 0);  /* no t */
     tp_opencache_get(unit_pool, c, NULL, "at", TOKEN, strlen(TOKEN),
                      &bearer, &t, &has);
     ck_assert_int_eq(has, -1);
-    tp_opencache_set_times(c, &set, 0);
+    tp_opencache_set_times(c, tp_opencache_gen(c), &set, 0);
     tp_opencache_get(unit_pool, c, NULL, "at", TOKEN, strlen(TOKEN),
                      &bearer, &t, &has);
     ck_assert_int_eq(has, 0);
 
     /* a larger value replaces it: the buffers grow, the old value is
-     * gone, and the new one's times start unread */
+     * gone, and the new one's times start unread; times read for the
+     * old entry do not land on the new one */
     memset(big, 'q', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
+    gen = tp_opencache_gen(c);
     tp_opencache_put(unit_pool, c, &ring_a, "at", big, strlen(big), big,
                      strlen(big), NULL, -1);
+    ck_assert_uint_ne(tp_opencache_gen(c), gen);
+    tp_opencache_set_times(c, gen, &set, 1);
     ck_assert_uint_ge(c->cap, strlen(big) + 8);
     ck_assert_ptr_null(tp_opencache_get(unit_pool, c, NULL, "at", TOKEN,
                                         strlen(TOKEN), &bearer, &t, &has));
@@ -126,8 +131,16 @@ START_TEST(times_read_later_and_replaced_entries)
                            &bearer, &t, &has);
     ck_assert_str_eq(tok, big);
     ck_assert_int_eq(has, -1);
-    /* and a smaller one after it reuses them */
+    /* and a smaller one after it reuses them, with nothing of the
+     * larger one left behind */
     tp_opencache_put(unit_pool, c, &ring_b, "at", "v", 1, "tok", 3, &set, 1);
+    {
+        apr_size_t i, left = 0;
+        for (i = 0; i < c->cap; i++) {
+            left += c->arrived[i] == 'q' || c->token[i] == 'q';
+        }
+        ck_assert_uint_eq(left, 0);
+    }
     tok = tp_opencache_get(unit_pool, c, &ring_b, "at", "v", 1, &bearer,
                            &t, &has);
     ck_assert_str_eq(tok, "tok");
