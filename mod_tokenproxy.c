@@ -13,6 +13,7 @@
 
 #include <httpd.h>
 #include <http_config.h>
+#include <http_connection.h>
 #include <http_log.h>
 #include <http_request.h>
 #include <mod_proxy.h>
@@ -27,6 +28,7 @@
 #include "tp_oidc_login.h"
 #include "tp_oidc_user.h"
 #include "tp_replay.h"
+#include "tp_request.h"
 #include "tp_session.h"
 #include "tp_shared.h"
 #include "tp_status.h"
@@ -187,6 +189,8 @@ static void tp_register_hooks(apr_pool_t *p)
                          APR_HOOK_MIDDLE);
     ap_hook_post_config(tp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(tp_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_pre_connection(tp_req_pre_connection, NULL, NULL,
+                           APR_HOOK_MIDDLE);
     ap_hook_handler(tp_flow_handler, NULL, before_proxy, APR_HOOK_FIRST);
     ap_hook_handler(tp_endpoints_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(tp_status_handler, NULL, NULL, APR_HOOK_MIDDLE);

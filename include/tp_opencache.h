@@ -35,9 +35,13 @@ typedef struct tp_opencache {
     unsigned long gen;         /* counts the entries put */
 } tp_opencache;
 
-/* An empty cache in pool `p`, wiped (tokens overwritten) when `p` is
- * cleared or destroyed. */
+/* An empty cache in pool `p`, wiped (tokens overwritten) and its
+ * buffers freed when `p` is cleared or destroyed.  The cache does no
+ * locking: its user serialises calls on one cache. */
 tp_opencache *tp_opencache_make(apr_pool_t *p);
+
+/* Overwrites what the cache holds; it holds nothing then. */
+void tp_opencache_clear(tp_opencache *c);
 
 /* The token the cache holds for cookie `name` arriving as
  * [arrived, arrived + len) and read with `ring`, copied into `p`, with
@@ -59,9 +63,10 @@ void tp_opencache_set_times(tp_opencache *c, unsigned long gen,
 
 /* Keep what was read of a value, in place of the entry there: the token
  * it stands for (checked) and its JWT times (`t` NULL and has_times -1:
- * not read yet).  The old entry is overwritten whole.  Buffers are taken
- * from `p` (the cache's pool) and grow only, to the largest value seen. */
-void tp_opencache_put(apr_pool_t *p, tp_opencache *c, const void *ring,
+ * not read yet).  The old entry is overwritten whole.  The buffers
+ * (malloc) grow only, to the largest value seen; when memory runs out
+ * the cache is left empty. */
+void tp_opencache_put(tp_opencache *c, const void *ring,
                       const char *name, const char *arrived,
                       apr_size_t len, const char *token,
                       apr_size_t token_len, const tp_jwt_times *t,

@@ -15,7 +15,7 @@
 #include "tp_jwt.h"
 
 struct tp_replay;
-struct tp_opencache;
+struct tp_conn;
 
 typedef struct tp_req {
     /* from the client */
@@ -52,7 +52,7 @@ typedef struct tp_req {
     const char *bearer;        /* "Bearer " access_read, or NULL */
     tp_jwt_times access_times;
     int access_has_times;      /* 1, 0 (no exp), -1 (not read yet) */
-    struct tp_opencache *oc;   /* the connection's cache, when its entry
+    struct tp_conn *conn;      /* the connection's cache, when its entry
                                 * oc_gen is access_read */
     unsigned long oc_gen;
 } tp_req;
@@ -70,6 +70,10 @@ tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc);
  * noticed (and cleared) only when it is needed. */
 const char *tp_req_refresh(request_rec *r, const tp_dir_conf *dc,
                            tp_req *rq);
+
+/* pre_connection hook: a client connection's cache of its last access
+ * cookie (HTTP/2 streams share their primary connection's). */
+int tp_req_pre_connection(conn_rec *c, void *csd);
 
 /* The JWT exp and iat of `token`: 1 and *t when it is a JWT with exp.
  * For the access token read from the cookie they are read once per

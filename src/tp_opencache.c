@@ -8,6 +8,7 @@
  */
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <apr_strings.h>
@@ -18,15 +19,27 @@
 #define BEARER "Bearer "
 #define BEARER_LEN (sizeof(BEARER) - 1)
 
-static apr_status_t wipe(void *data)
+void tp_opencache_clear(tp_opencache *c)
 {
-    tp_opencache *c = data;
-
     if (c->cap) {
         OPENSSL_cleanse(c->arrived, c->cap);
         OPENSSL_cleanse(c->token, c->cap);
     }
     c->full = 0;
+}
+
+/* The buffers are malloc()ed, not taken from the pool: HTTP/2 streams
+ * running in other threads share one connection's cache, and a pool is
+ * not to be allocated from by several threads. */
+static apr_status_t destroy(void *data)
+{
+    tp_opencache *c = data;
+
+    tp_opencache_clear(c);
+    free(c->arrived);
+    free(c->token);
+    c->arrived = c->token = NULL;
+    c->cap = 0;
     return APR_SUCCESS;
 }
 
@@ -34,7 +47,7 @@ tp_opencache *tp_opencache_make(apr_pool_t *p)
 {
     tp_opencache *c = apr_pcalloc(p, sizeof(*c));
 
-    apr_pool_cleanup_register(p, c, wipe, apr_pool_cleanup_null);
+    apr_pool_cleanup_register(p, c, destroy, apr_pool_cleanup_null);
     return c;
 }
 
@@ -87,7 +100,7 @@ const char *tp_opencache_get(apr_pool_t *p, const tp_opencache *c,
     return *bearer + BEARER_LEN;
 }
 
-void tp_opencache_put(apr_pool_t *p, tp_opencache *c, const void *ring,
+void tp_opencache_put(tp_opencache *c, const void *ring,
                       const char *name, const char *arrived,
                       apr_size_t len, const char *token,
                       apr_size_t token_len, const tp_jwt_times *t,
@@ -101,12 +114,21 @@ void tp_opencache_put(apr_pool_t *p, tp_opencache *c, const void *ring,
     }
     if (need > c->cap) {
         apr_size_t cap = c->cap ? c->cap : 256;
+        char *a, *b;
         while (cap < need) {
             cap *= 2;
         }
-        wipe(c);
-        c->arrived = apr_palloc(p, cap);
-        c->token = apr_palloc(p, cap);
+        a = malloc(cap);
+        b = malloc(cap);
+        if (!a || !b) {
+            free(a);
+            free(b);
+            tp_opencache_clear(c);      /* keeps nothing: a miss next time */
+            return;
+        }
+        destroy(c);
+        c->arrived = a;
+        c->token = b;
         c->cap = cap;
     }
     else if (c->full) {

@@ -22,17 +22,68 @@
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);
 
-/* The connection's cache of its last access cookie, made on first use. */
-static tp_opencache *conn_cache(conn_rec *c)
-{
-    tp_opencache *oc = ap_get_module_config(c->conn_config,
-                                            &tokenproxy_module);
+/* What a client connection keeps: its last access cookie as read.  The
+ * HTTP/1 requests of a connection run one after another in the
+ * connection's thread; the HTTP/2 streams of one run as secondary
+ * connections (c->master) in several threads at once, and share the
+ * primary connection's cache under its lock. */
+typedef struct tp_conn {
+    tp_opencache *oc;
+#if APR_HAS_THREADS
+    apr_thread_mutex_t *lock;
+#endif
+} tp_conn;
 
-    if (!oc) {
-        oc = tp_opencache_make(c->pool);
-        ap_set_module_config(c->conn_config, &tokenproxy_module, oc);
+int tp_req_pre_connection(conn_rec *c, void *csd)
+{
+    tp_conn *tc;
+
+    (void)csd;
+    if (c->master) {
+        return OK;              /* a stream: it uses its primary's */
     }
-    return oc;
+    tc = apr_pcalloc(c->pool, sizeof(*tc));
+#if APR_HAS_THREADS
+    if (apr_thread_mutex_create(&tc->lock, APR_THREAD_MUTEX_DEFAULT,
+                                c->pool) != APR_SUCCESS) {
+        return OK;              /* no cache on this connection */
+    }
+#endif
+    tc->oc = tp_opencache_make(c->pool);
+    ap_set_module_config(c->conn_config, &tokenproxy_module, tc);
+    return OK;
+}
+
+/* The cache this request may use, locked when it is shared; NULL when
+ * there is none. */
+static tp_conn *conn_lock(request_rec *r)
+{
+    conn_rec *c = r->connection;
+    tp_conn *tc;
+
+    tc = ap_get_module_config((c->master ? c->master : c)->conn_config,
+                              &tokenproxy_module);
+    if (!tc || !tc->oc) {
+        return NULL;
+    }
+#if APR_HAS_THREADS
+    if (c->master && apr_thread_mutex_lock(tc->lock) != APR_SUCCESS) {
+        return NULL;
+    }
+#endif
+    return tc;
+}
+
+static void conn_unlock(request_rec *r, tp_conn *tc)
+{
+#if APR_HAS_THREADS
+    if (r->connection->master) {
+        apr_thread_mutex_unlock(tc->lock);
+    }
+#else
+    (void)r;
+    (void)tc;
+#endif
 }
 
 /* The value if it may be used as a token; logs why not otherwise.  For
@@ -44,7 +95,7 @@ static const char *usable(request_rec *r, const tp_dir_conf *dc,
 {
     tp_token_status_e st;
     const char *v, *arrived;
-    tp_opencache *oc = NULL;
+    tp_conn *tc = NULL;
     apr_size_t len;
 
     if (m->count > 1) {
@@ -69,15 +120,15 @@ static const char *usable(request_rec *r, const tp_dir_conf *dc,
     }
     arrived = v;
     len = strlen(v);
-    if (bit == 1) {
+    if (bit == 1 && (tc = conn_lock(r)) != NULL) {
         const char *hit;
-        oc = conn_cache(r->connection);
-        hit = tp_opencache_get(r->pool, oc, dc->keys, name, v, len,
+        hit = tp_opencache_get(r->pool, tc->oc, dc->keys, name, v, len,
                                &rq->bearer, &rq->access_times,
                                &rq->access_has_times);
+        rq->oc_gen = tp_opencache_gen(tc->oc);
+        conn_unlock(r, tc);
         if (hit) {
-            rq->oc = oc;
-            rq->oc_gen = tp_opencache_gen(oc);
+            rq->conn = tc;
             rq->access_read = hit;
             ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r,
                           "tokenproxy: cookie '%s' for %s read as this "
@@ -110,11 +161,12 @@ static const char *usable(request_rec *r, const tp_dir_conf *dc,
                       tp_fingerprint(r->pool, v, strlen(v)));
         return NULL;
     }
-    if (oc) {
-        tp_opencache_put(r->connection->pool, oc, dc->keys, name, arrived,
-                         len, v, strlen(v), NULL, -1);
-        rq->oc = oc;
-        rq->oc_gen = tp_opencache_gen(oc);
+    if (tc && (tc = conn_lock(r)) != NULL) {
+        tp_opencache_put(tc->oc, dc->keys, name, arrived, len, v,
+                         strlen(v), NULL, -1);
+        rq->oc_gen = tp_opencache_gen(tc->oc);
+        conn_unlock(r, tc);
+        rq->conn = tc;
         rq->access_read = v;
         rq->access_has_times = -1;
     }
@@ -130,8 +182,11 @@ int tp_req_access_times(request_rec *r, tp_req *rq, const char *token,
     if (rq->access_has_times < 0) {
         rq->access_has_times = tp_jwt_times_of(r->pool, token,
                                                &rq->access_times);
-        tp_opencache_set_times(rq->oc, rq->oc_gen, &rq->access_times,
-                               rq->access_has_times);
+        if (rq->conn && conn_lock(r)) {
+            tp_opencache_set_times(rq->conn->oc, rq->oc_gen,
+                                   &rq->access_times, rq->access_has_times);
+            conn_unlock(r, rq->conn);
+        }
     }
     *t = rq->access_times;
     return rq->access_has_times;
