@@ -39,8 +39,9 @@ int tp_req_pre_connection(conn_rec *c, void *csd)
     tp_conn *tc;
 
     (void)csd;
-    if (c->master) {
-        return OK;              /* a stream: it uses its primary's */
+    if (c->master || c->outgoing) {
+        return OK;      /* a stream uses its primary's; mod_proxy's
+                         * connections to the upstream have no use */
     }
     tc = apr_pcalloc(c->pool, sizeof(*tc));
 #if APR_HAS_THREADS
