@@ -12,6 +12,7 @@
 #include <http_config.h>
 #include <http_log.h>
 #include <apr_strings.h>
+#include <apr_thread_mutex.h>
 
 #include "tp_cookie.h"
 #include "tp_oidc_req.h"
@@ -181,12 +182,13 @@ int tp_req_access_times(request_rec *r, tp_req *rq, const char *token,
         return tp_jwt_times_of(r->pool, token, t);
     }
     if (rq->access_has_times < 0) {
+        tp_conn *tc;
         rq->access_has_times = tp_jwt_times_of(r->pool, token,
                                                &rq->access_times);
-        if (rq->conn && conn_lock(r)) {
-            tp_opencache_set_times(rq->conn->oc, rq->oc_gen,
-                                   &rq->access_times, rq->access_has_times);
-            conn_unlock(r, rq->conn);
+        if (rq->conn && (tc = conn_lock(r)) != NULL) {
+            tp_opencache_set_times(tc->oc, rq->oc_gen, &rq->access_times,
+                                   rq->access_has_times);
+            conn_unlock(r, tc);
         }
     }
     *t = rq->access_times;

@@ -6,20 +6,22 @@
 # access cookie, under its lock.  Proves: the streams of one connection
 # after the first take the kept value; streams of two users interleaved on
 # one connection each get their own token; a changed cookie is never
-# served the kept token; 24 streams at once all get the right token.
+# served the kept token; 24 streams at once all get the right token;
+# streams the client abandons while they wait for a refresh.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
 use JSON::PP ();
+use Time::HiRes ();
 use lib 't/lib';
 use TPTest;
 
 my $h2so = '/usr/lib/apache2/modules/mod_http2.so';
 my $curl_h2 = (`curl --version 2>/dev/null` =~ /^Features:.*\bHTTP2\b/m);
 plan skip_all => 'mod_http2 or curl with HTTP/2 missing' unless -e $h2so && $curl_h2;
-plan tests => 22;
+plan tests => 26;
 
 my $json = JSON::PP->new->latin1;
 my $mock = $ENV{TP_MOCK_PORT};
@@ -37,6 +39,12 @@ LogLevel warn tokenproxy:trace2
 ProxyPass /h2/api/ http://127.0.0.1:$mock/secure/h2/
 <Location /h2/api/>
     TokenProxy On
+    ProxyErrorOverride On 401
+</Location>
+ProxyPass /h2p/api/ http://127.0.0.1:$mock/secure/h2p/
+<Location /h2p/api/>
+    TokenProxy On
+    TokenProxyRefreshURL http://127.0.0.1:$mock/idp/token
     ProxyErrorOverride On 401
 </Location>
 ProxyPass /h2/auth/login http://127.0.0.1:$mock/idp/login
@@ -59,9 +67,10 @@ sub login {
 # with $parallel, all at once.  Returns a list of [status, http version,
 # new connections, upstream's Authorization], in order.
 my $n_out = 0;
+our $max_time = 60;    # seconds a transfer may take
 sub h2 {
     my ($parallel, @reqs) = @_;
-    my @args = ('curl', '-sS', '--max-time', '60');
+    my @args = ('curl', '-sS', '--max-time', $max_time);
     push @args, '--parallel', '--parallel-max', scalar(@reqs), '--no-progress-meter'
         if $parallel;
     my @files;
@@ -74,7 +83,7 @@ sub h2 {
         # others find the HTTP/2 connection (checked: version 2, no new
         # connection)
         push @args, $i ? '--next' : '--http2-prior-knowledge';
-        push @args, '-sS', '--max-time', '60', '-H', "Cookie: $cookie",
+        push @args, '-sS', '--max-time', $max_time, '-H', "Cookie: $cookie",
                     '-o', $f, '-w', '%{http_code} %{http_version} %{num_connects}\n',
                     "$base$path";
     }
@@ -141,7 +150,22 @@ ok t_cmp(scalar(grep { $p[$_][3] eq ($_ % 3 == 2 ? $bob_at : $alice_at) } 0 .. 2
 ok t_cmp($d2->{secure_ok} // 0, 24, 'the upstream accepted all 24');
 ok t_cmp($d2->{refresh_calls} // 0, 0, 'no refresh');
 
-# 5. HTTP/1.1 on its own connection still works beside it
+# 5. the client gives up on 12 streams that wait for a 2-second refresh
+# (curl stops after 1 s and closes the connection): the refresh still
+# happens once, and its result serves the same refresh token afterwards
+my $slow = new_session(ttl => 300, delay => 2);
+my ($d3) = stats_delta(sub {
+    local $max_time = 1;
+    h2(1, map { ["/h2p/api/g$_", "refreshToken=$slow->{refreshToken}"] } 1 .. 12);
+    Time::HiRes::sleep(3);      # the refresh ends on the server
+});
+ok t_cmp($d3->{refresh_calls} // 0, 1, 'abandoned streams: one refresh');
+my ($d4, @g) = stats_delta(sub { h2(0, ["/h2p/api/g13", "refreshToken=$slow->{refreshToken}"]) });
+ok t_cmp($g[0][0], 200, 'the same refresh token afterwards: 200');
+ok t_cmp($d4->{refresh_calls} // 0, 0, 'from the refresh the streams left behind');
+ok t_cmp(($d3->{reuse_detected} // 0) + ($d4->{reuse_detected} // 0), 0, 'no reuse');
+
+# 6. HTTP/1.1 on its own connection still works beside it
 my $ua = LWP::UserAgent->new(timeout => 30);
 my $res = $ua->get("$base/h2/api/h1", Cookie => $alice);
 ok t_cmp($res->code, 200, 'HTTP/1.1 beside it');

@@ -188,6 +188,10 @@ await step('demo OpenID login', async () => {
   await shot('7-demo-provider');
   await page.click('button[type="submit"]');
   await page.locator('#who[data-state="in"]').waitFor();
+  // the page says "in" after /api/me, and the ID token's name after its
+  // next fetch (/auth/user): wait for that, bounded
+  await page.locator('#who', { hasText: 'Demo user demo' })
+    .waitFor({ timeout: 15000 }).catch(() => {});
   ok(/Demo user demo/.test(await page.locator('#who').innerText()),
      'the demo logs in with its OpenID provider, and shows the ID token\'s name',
      await page.locator('#who').innerText());
