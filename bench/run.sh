@@ -189,8 +189,13 @@ for path in "${paths[@]}"; do run_ab "$path" >/dev/null; done   # warm up
 # interleaved rounds, so that drift affects all alike; the median counts
 rounds=${rounds:-${ROUNDS:-7}}
 for n in "${names[@]}"; do : >"$scratch/$n.txt"; done
-for _ in $(seq 1 "$rounds"); do
-    for i in 0 1 2; do run_ab "${paths[$i]}" >>"$scratch/${names[$i]}.txt"; done
+# each round begins with another path, so that a machine slowing down
+# or speeding up within a round favours none of them
+for k in $(seq 0 $(( rounds - 1 ))); do
+    for j in 0 1 2; do
+        i=$(( (k + j) % 3 ))
+        run_ab "${paths[$i]}" >>"$scratch/${names[$i]}.txt"
+    done
 done
 median() { sort -n -k1 "$1" | sed -n "$(( (rounds + 1) / 2 ))p"; }
 median_cpu() { sort -n -k5 "$1" | sed -n "$(( (rounds + 1) / 2 ))p" | cut -d' ' -f5; }
