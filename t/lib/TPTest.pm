@@ -336,6 +336,12 @@ sub storm {
 # it answers; returns { port, dir, log } or dies with its error log.
 # @PORT@ in $body is its port; /local/* answers 200 (a static file), an
 # upstream that costs the mock nothing.
+# every own httpd still running when the test ends (a failure that dies
+# midway) is stopped by its PID too; not by the test's forked workers
+my @own_running;
+my $own_owner = $$;
+END { own_httpd_stop($_) for $$ == $own_owner ? @own_running : () }
+
 sub own_httpd {
     my ($dir, $body) = @_;
     my $vars = Apache::Test::config()->{vars};
@@ -406,13 +412,16 @@ CONF
         if ($s) { close $s; $up = 1; last }
         Time::HiRes::sleep(0.1);
     }
+    my $h = { port => $port, dir => $dir, log => "$dir/error_log" };
+    push @own_running, $h;
     die "own httpd did not start: $out " . _slurp("$dir/error_log") unless $up;
-    return { port => $port, dir => $dir, log => "$dir/error_log" };
+    return $h;
 }
 
 # Stop it and wait for its parent to be gone (30 s at most).
 sub own_httpd_stop {
     my $h = shift;
+    @own_running = grep { $_ != $h } @own_running;
     my $pid = _slurp("$h->{dir}/httpd.pid");
     chomp $pid;
     return unless $pid;
