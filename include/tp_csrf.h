@@ -31,10 +31,6 @@ typedef struct tp_csrf_in {
     int has_required_header;
 } tp_csrf_in;
 
-/* 1 for the methods the check always lets through (GET, HEAD, OPTIONS):
- * a caller may skip gathering the headers for them. */
-int tp_csrf_safe_method(const char *method);
-
 /* NULL to let the request through, or why it is refused (for the log). */
 const char *tp_csrf_check(apr_pool_t *p, const tp_csrf_in *in);
 

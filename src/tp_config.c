@@ -198,9 +198,8 @@ int tp_conf_refresh(const tp_dir_conf *dc, tp_refresh_cfg *c)
     c->fields.expires = dc->field_expires ? dc->field_expires : "expiresIn";
     if (!c->url && tp_oidc_issuer(dc)) {
         c->format = TP_FORMAT_OAUTH2;   /* the discovered token_endpoint */
-        return 1;
     }
-    return c->url != NULL;
+    return tp_conf_can_refresh(dc);
 }
 
 void tp_conf_flight(const tp_dir_conf *dc, tp_flight_params *prm)

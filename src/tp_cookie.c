@@ -51,8 +51,8 @@ int tp_cookie_name_valid(const char *name)
 
 /* Index of the wanted name equal to [s, s+len), or -1. */
 static APR_INLINE int match_name(const char *s, apr_size_t len,
-                      const char *const *names, const apr_size_t *lens,
-                      int n)
+                                 const char *const *names,
+                                 const apr_size_t *lens, int n)
 {
     int i;
 
@@ -106,9 +106,10 @@ static int match_chunk(const char *s, apr_size_t len,
 /* The wanted name a piece [b, e) carries as its cookie-name, or -1; sets
  * the value span, and *chunk to K for a chunk cookie "name.K" (else 0). */
 static APR_INLINE int piece_name(const char *b, const char *e,
-                      const char *const *names, const apr_size_t *lens,
-                      int n,
-                      const char **vb, const char **ve, int *chunk)
+                                 const char *const *names,
+                                 const apr_size_t *lens, int n,
+                                 const char **vb, const char **ve,
+                                 int *chunk)
 {
     const char *eq = memchr(b, '=', (apr_size_t)(e - b));
     const char *nb = b, *ne;

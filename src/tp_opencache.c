@@ -31,7 +31,7 @@ void tp_opencache_clear(tp_opencache *c)
 /* The buffers are malloc()ed, not taken from the pool: HTTP/2 streams
  * running in other threads share one connection's cache, and a pool is
  * not to be allocated from by several threads. */
-static apr_status_t destroy(void *data)
+static apr_status_t release(void *data)
 {
     tp_opencache *c = data;
 
@@ -47,7 +47,7 @@ tp_opencache *tp_opencache_make(apr_pool_t *p)
 {
     tp_opencache *c = apr_pcalloc(p, sizeof(*c));
 
-    apr_pool_cleanup_register(p, c, destroy, apr_pool_cleanup_null);
+    apr_pool_cleanup_register(p, c, release, apr_pool_cleanup_null);
     return c;
 }
 
@@ -126,7 +126,7 @@ void tp_opencache_put(tp_opencache *c, const void *ring,
             tp_opencache_clear(c);      /* keeps nothing: a miss next time */
             return;
         }
-        destroy(c);
+        release(c);
         c->arrived = a;
         c->token = b;
         c->cap = cap;

@@ -127,7 +127,9 @@ static const char *usable(request_rec *r, const tp_dir_conf *dc,
         hit = tp_opencache_get(r->pool, tc->oc, dc->keys, name, v, len,
                                &rq->bearer, &rq->access_times,
                                &rq->access_has_times);
-        rq->oc_gen = tp_opencache_gen(tc->oc);
+        if (hit) {
+            rq->oc_gen = tp_opencache_gen(tc->oc);
+        }
         conn_unlock(r, tc);
         if (hit) {
             rq->conn = tc;

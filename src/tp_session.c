@@ -575,8 +575,8 @@ const char *tp_session_csrf(request_rec *r, const tp_dir_conf *dc)
     tp_csrf_in in;
     const char *want = dc->csrf_header;
 
-    /* GET and HEAD have M_GET, OPTIONS M_OPTIONS, exactly as
-     * tp_csrf_safe_method() names them */
+    /* GET and HEAD have M_GET, OPTIONS M_OPTIONS: the methods
+     * tp_csrf_check() always lets through */
     if (!tp_conf_csrf(dc) || r->method_number == M_GET
         || r->method_number == M_OPTIONS) {
         return NULL;

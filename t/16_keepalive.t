@@ -67,12 +67,7 @@ sub set_cookie_of {
 
 # a login through the module: sealed cookies
 sub login {
-    my %extra = @_;
-    my $body = join ',', '"username":"ka"', '"password":"x"',
-                         map { qq{"$_":$extra{$_}} } sort keys %extra;
-    my $res = req(POST => '/ka/auth/login', ['Content-Type' => 'application/json'],
-                  "{$body}");
-    my $sc = set_cookies($res);
+    my $sc = set_cookies(capture_login('/ka', 'ka', @_));
     return ($sc->{accessToken}[0], $sc->{refreshToken}[0]);
 }
 
@@ -163,9 +158,7 @@ ok t_cmp($s13, 200, 'the rotated cookies on the same connection');
 ok t_cmp(bearer($j13), bearer($j12), 'carry the new token');
 
 # 8. the cookie sent as several chunks opens the same way
-my $sc = req(POST => '/ka/auth/login', ['Content-Type' => 'application/json'],
-             '{"username":"ka","password":"x","pad":6000}');
-my $set = set_cookies($sc);
+my $set = set_cookies(capture_login('/ka', 'ka', pad => 6000));
 my $chunks = join '; ', map { "$_=$set->{$_}[0]" }
                         grep { /^accessToken/ && cookie_attr($set->{$_}, 'Max-Age') ne '0' }
                         sort keys %$set;

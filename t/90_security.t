@@ -12,10 +12,7 @@ plan tests => 74;
 
 sub login {
     my ($prefix, %extra) = @_;
-    my $body = join ',', '"username":"sec"', '"password":"x"',
-                         map { qq{"$_":$extra{$_}} } sort keys %extra;
-    return req(POST => "$prefix/auth/login", ['Content-Type' => 'application/json'],
-               "{$body}");
+    return capture_login($prefix, 'sec', %extra);
 }
 
 # the Cookie header a browser would send back for these Set-Cookies

@@ -18,7 +18,7 @@ use Apache::TestRequest ();
 our @EXPORT = qw(echo up_headers up_header raw_request mock_stats
                  client_view_line error_log_text tok
                  req json_of new_session stats_delta set_cookies
-                 cookie_attr parallel quick_get tp_status storm
+                 cookie_attr parallel quick_get tp_status storm capture_login
                  new_sessions own_httpd own_httpd_stop own_status);
 
 my $json = JSON::PP->new->latin1;
@@ -99,6 +99,17 @@ sub req {
 sub json_of {
     my $res = shift;
     return eval { $json->decode($res->content) };
+}
+
+# A login through the module's TokenProxyCaptureTokens location
+# $prefix/auth/login as $user, with extra JSON number fields for the mock
+# (ttl, pad...): the HTTP::Response, its Set-Cookie headers the cookies.
+sub capture_login {
+    my ($prefix, $user, %extra) = @_;
+    my $body = join ',', qq{"username":"$user"}, '"password":"x"',
+                         map { qq{"$_":$extra{$_}} } sort keys %extra;
+    return req(POST => "$prefix/auth/login", ['Content-Type' => 'application/json'],
+               "{$body}");
 }
 
 # A new login at the mock identity provider:
@@ -330,18 +341,18 @@ sub storm {
     return map { $results[$_] // 'timeout' } 0 .. $#$reqs;
 }
 
-# An httpd of a test's own, under the suite's MPM and httpd binary, on a
-# free port, with the mock provider at ${TP_MOCK_PORT}: own_httpd($dir,
-# $body) writes $dir/httpd.conf, starts it and waits (30 s at most) until
-# it answers; returns { port, dir, log } or dies with its error log.
-# @PORT@ in $body is its port; /local/* answers 200 (a static file), an
-# upstream that costs the mock nothing.
 # every own httpd still running when the test ends (a failure that dies
 # midway) is stopped by its PID too; not by the test's forked workers
 my @own_running;
 my $own_owner = $$;
 END { own_httpd_stop($_) for $$ == $own_owner ? @own_running : () }
 
+# An httpd of a test's own, under the suite's MPM and httpd binary, on a
+# free port, with the mock provider at ${TP_MOCK_PORT}: own_httpd($dir,
+# $body) writes $dir/httpd.conf, starts it and waits (30 s at most) until
+# it answers; returns { port, dir, log } or dies with its error log.
+# @PORT@ in $body is its port; /local/* answers 200 (a static file), an
+# upstream that costs the mock nothing.
 sub own_httpd {
     my ($dir, $body) = @_;
     my $vars = Apache::Test::config()->{vars};
