@@ -4,9 +4,9 @@
 #include <assert.h>
 
 #include "fuzz_common.h"
-#include "tp_answer.h"
-#include "tp_refresh.h"
-#include "tp_token.h"
+#include "core/tp_answer.h"
+#include "core/tp_refresh.h"
+#include "core/tp_token.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

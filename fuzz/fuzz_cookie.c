@@ -4,7 +4,7 @@
 #include <assert.h>
 
 #include "fuzz_common.h"
-#include "tp_cookie.h"
+#include "core/tp_cookie.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -5,8 +5,8 @@
 #include <assert.h>
 
 #include "fuzz_common.h"
-#include "tp_b64.h"
-#include "tp_jwt.h"
+#include "core/tp_b64.h"
+#include "core/tp_jwt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -6,9 +6,9 @@
 #include <strings.h>
 
 #include "fuzz_common.h"
-#include "tp_idtoken.h"
-#include "tp_jose.h"
-#include "tp_oidc_meta.h"
+#include "core/tp_idtoken.h"
+#include "core/tp_jose.h"
+#include "core/tp_oidc_meta.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -4,7 +4,7 @@
 #include <assert.h>
 
 #include "fuzz_common.h"
-#include "tp_sealcookie.h"
+#include "core/tp_sealcookie.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -13,8 +13,8 @@
 #include <httpd.h>
 #include <http_config.h>
 
-#include "tp_flight.h"
-#include "tp_refresh.h"
+#include "core/tp_flight.h"
+#include "core/tp_refresh.h"
 
 #define TP_CLUSTER_DEFAULT_TIMEOUT_MS 500
 

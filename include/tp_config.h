@@ -12,11 +12,11 @@
 #include <http_config.h>
 #include <apr_atomic.h>
 
-#include "tp_flight.h"
+#include "core/tp_flight.h"
 #include "tp_oidc_conf.h"
-#include "tp_refresh.h"
-#include "tp_sealcookie.h"
-#include "tp_setcookie.h"
+#include "core/tp_refresh.h"
+#include "core/tp_sealcookie.h"
+#include "core/tp_setcookie.h"
 
 #define TP_DEFAULT_ACCESS_COOKIE   "accessToken"
 #define TP_DEFAULT_REFRESH_COOKIE  "refreshToken"

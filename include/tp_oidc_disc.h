@@ -14,9 +14,9 @@
 #include <httpd.h>
 
 #include "tp_config.h"
-#include "tp_fetch_policy.h"
-#include "tp_jose.h"
-#include "tp_oidc_meta.h"
+#include "core/tp_fetch_policy.h"
+#include "core/tp_jose.h"
+#include "core/tp_oidc_meta.h"
 
 /* Per child process. */
 void tp_oidc_disc_child_init(apr_pool_t *pchild);

@@ -12,8 +12,8 @@
 #include <httpd.h>
 
 #include "tp_config.h"
-#include "tp_idtoken.h"
-#include "tp_oidc_meta.h"
+#include "core/tp_idtoken.h"
+#include "core/tp_oidc_meta.h"
 
 typedef enum {
     TP_VERIFY_OK = 0,

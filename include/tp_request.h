@@ -11,8 +11,8 @@
 #include <httpd.h>
 
 #include "tp_config.h"
-#include "tp_cookie.h"
-#include "tp_jwt.h"
+#include "core/tp_cookie.h"
+#include "core/tp_jwt.h"
 
 struct tp_replay;
 struct tp_conn;

@@ -13,7 +13,7 @@
 #include <httpd.h>
 
 #include "tp_config.h"
-#include "tp_refresh.h"
+#include "core/tp_refresh.h"
 #include "tp_request.h"
 
 /* Seconds a client is asked to wait when the refresh endpoint is down. */

@@ -17,8 +17,8 @@
 #include <httpd.h>
 #include <http_config.h>
 
-#include "tp_flight.h"
-#include "tp_sealcookie.h"
+#include "core/tp_flight.h"
+#include "core/tp_sealcookie.h"
 
 #define TP_MUTEX_NAME "tokenproxy-refresh"
 #define TP_DEFAULT_CACHE "shmcb"

@@ -17,10 +17,10 @@
 #include <util_filter.h>
 #include <apr_strings.h>
 
-#include "tp_answer.h"
+#include "core/tp_answer.h"
 #include "tp_capture.h"
 #include "tp_config.h"
-#include "tp_refresh.h"
+#include "core/tp_refresh.h"
 #include "tp_session.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;

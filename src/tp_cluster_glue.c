@@ -21,11 +21,11 @@
 #include <apr_shm.h>
 #include <apr_strings.h>
 
-#include "tp_cluster.h"
+#include "core/tp_cluster.h"
 #include "tp_cluster_glue.h"
 #include "tp_config.h"
-#include "tp_redis.h"
-#include "tp_seal.h"
+#include "core/tp_redis.h"
+#include "core/tp_seal.h"
 #include "tp_shared.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;

@@ -18,8 +18,8 @@
 #include <http_core.h>
 
 #include "tp_config.h"
-#include "tp_cookie.h"
-#include "tp_csrf.h"
+#include "core/tp_cookie.h"
+#include "core/tp_csrf.h"
 
 void *tp_dir_conf_create(apr_pool_t *p, char *dir)
 {

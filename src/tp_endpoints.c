@@ -17,8 +17,8 @@
 #include "tp_endpoints.h"
 #include "tp_oidc_conf.h"
 #include "tp_oidc_disc.h"
-#include "tp_oidc_req.h"
-#include "tp_sealcookie.h"
+#include "core/tp_oidc_req.h"
+#include "core/tp_sealcookie.h"
 #include "tp_request.h"
 #include "tp_session.h"
 

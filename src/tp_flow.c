@@ -29,7 +29,7 @@
 
 #include "tp_config.h"
 #include "tp_flow.h"
-#include "tp_jwt.h"
+#include "core/tp_jwt.h"
 #include "tp_replay.h"
 #include "tp_request.h"
 #include "tp_session.h"

@@ -15,7 +15,7 @@
 #include "tp_config.h"
 #include "tp_inject.h"
 #include "tp_request.h"
-#include "tp_token.h"
+#include "core/tp_token.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);

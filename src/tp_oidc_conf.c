@@ -14,7 +14,7 @@
 #include <apr_uri.h>
 
 #include "tp_config.h"
-#include "tp_cookie.h"
+#include "core/tp_cookie.h"
 #include "tp_oidc_conf.h"
 
 #define MERGE(f) o->f = (add && add->f) ? add->f : base ? base->f : NULL

@@ -13,7 +13,7 @@
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
 
-#include "tp_http.h"
+#include "core/tp_http.h"
 #include "tp_oidc_disc.h"
 #include "tp_session.h"
 

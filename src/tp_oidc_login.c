@@ -17,21 +17,21 @@
 #include <util_script.h>
 #include <apr_strings.h>
 
-#include "tp_cookie.h"
-#include "tp_http.h"
-#include "tp_idtoken.h"
-#include "tp_jose.h"
-#include "tp_nav.h"
+#include "core/tp_cookie.h"
+#include "core/tp_http.h"
+#include "core/tp_idtoken.h"
+#include "core/tp_jose.h"
+#include "core/tp_nav.h"
 #include "tp_oidc_disc.h"
 #include "tp_oidc_login.h"
-#include "tp_oidc_meta.h"
-#include "tp_oidc_req.h"
+#include "core/tp_oidc_meta.h"
+#include "core/tp_oidc_req.h"
 #include "tp_oidc_verify.h"
 #include "tp_request.h"
 #include "tp_session.h"
-#include "tp_setcookie.h"
+#include "core/tp_setcookie.h"
 #include "tp_shared.h"
-#include "tp_token.h"
+#include "core/tp_token.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);

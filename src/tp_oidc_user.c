@@ -13,14 +13,14 @@
 #include <http_protocol.h>
 #include <apr_strings.h>
 
-#include "tp_idtoken.h"
-#include "tp_jose.h"
+#include "core/tp_idtoken.h"
+#include "core/tp_jose.h"
 #include "tp_oidc_disc.h"
 #include "tp_oidc_user.h"
 #include "tp_oidc_verify.h"
 #include "tp_request.h"
 #include "tp_session.h"
-#include "tp_token.h"
+#include "core/tp_token.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);

@@ -9,7 +9,7 @@
 #include <httpd.h>
 #include <apr_strings.h>
 
-#include "tp_jose.h"
+#include "core/tp_jose.h"
 #include "tp_oidc_disc.h"
 #include "tp_oidc_verify.h"
 

@@ -14,11 +14,11 @@
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
 
-#include "tp_cookie.h"
-#include "tp_oidc_req.h"
-#include "tp_opencache.h"
+#include "core/tp_cookie.h"
+#include "core/tp_oidc_req.h"
+#include "core/tp_opencache.h"
 #include "tp_request.h"
-#include "tp_token.h"
+#include "core/tp_token.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);

@@ -22,18 +22,18 @@
 #include <apr_strings.h>
 
 #include "tp_cluster_glue.h"
-#include "tp_cookie.h"
-#include "tp_csrf.h"
-#include "tp_http.h"
-#include "tp_jwt.h"
-#include "tp_nav.h"
+#include "core/tp_cookie.h"
+#include "core/tp_csrf.h"
+#include "core/tp_http.h"
+#include "core/tp_jwt.h"
+#include "core/tp_nav.h"
 #include "tp_oidc_disc.h"
-#include "tp_oidc_req.h"
+#include "core/tp_oidc_req.h"
 #include "tp_oidc_verify.h"
 #include "tp_session.h"
-#include "tp_setcookie.h"
+#include "core/tp_setcookie.h"
 #include "tp_shared.h"
-#include "tp_token.h"
+#include "core/tp_token.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);

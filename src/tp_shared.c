@@ -29,11 +29,11 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 
-#include "tp_claims.h"
+#include "core/tp_claims.h"
 #include "tp_config.h"
-#include "tp_seal.h"
+#include "core/tp_seal.h"
 #include "tp_shared.h"
-#include "tp_sizing.h"
+#include "core/tp_sizing.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);

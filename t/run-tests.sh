@@ -38,18 +38,35 @@ record() {  # passed failed what
     [ "$2" -eq 0 ] || recap+=("$3: $2 failed")
 }
 
-# 1. unit tests of the request-free sources
-unit_src=(src/tp_cookie.c src/tp_token.c src/tp_jwt.c src/tp_answer.c
-          src/tp_refresh.c src/tp_setcookie.c src/tp_nav.c src/tp_seal.c
-          src/tp_flight.c src/tp_b64.c src/tp_sealcookie.c src/tp_csrf.c
-          src/tp_cluster.c src/tp_jose.c src/tp_idtoken.c src/tp_oidc_meta.c
-          src/tp_oidc_req.c src/tp_fetch_policy.c src/tp_claims.c
-          src/tp_sizing.c src/tp_opencache.c)
+# a script that prints TAP ("ok N", "not ok N"): record its counts, and
+# its failures for the recap
+run_tap() {  # label log seconds command...
+    local label=$1 log=$2 secs=$3 rc p f
+    shift 3
+    timeout "$secs" "$@" >"$log" 2>&1
+    rc=$?
+    grep -E '^(not ok|#)' "$log" || true
+    p=$(grep -cE '^ok ' "$log" || true)
+    f=$(grep -cE '^not ok ' "$log" || true)
+    if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+        tail -20 "$log"
+        f=1
+    fi
+    record "${p:-0}" "${f:-0}" "$label"
+    if [ "${f:-0}" -ne 0 ]; then
+        while IFS= read -r l; do recap+=("  $label: $l"); done < <(
+            grep -E '^not ok|^#   (Failed|at|  got|  expected)' "$log" | head -40)
+    fi
+}
+
+# 1. unit tests of the request-free sources: everything in src/core
+unit_src=(src/core/*.c)
+unit_pc=(apr-1 apr-util-1 check openssl jansson libcurl hiredis)
 # shellcheck disable=SC2046
 if gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude \
-        $(pkg-config --cflags apr-1 apr-util-1 check jansson) t/unit/*.c \
+        $(pkg-config --cflags "${unit_pc[@]}") t/unit/*.c \
         "${unit_src[@]}" -o t/unit/run-unit \
-        $(pkg-config --libs apr-1 apr-util-1 check openssl jansson); then
+        $(pkg-config --libs "${unit_pc[@]}"); then
     out=$(t/unit/run-unit 2>&1); echo "$out"
     line=$(grep -E '^unit: [0-9]+ passed, [0-9]+ failed$' <<<"$out" | tail -1)
     if [ -n "$line" ]; then
@@ -66,9 +83,9 @@ fi
 # shellcheck disable=SC2046
 if gcc -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
         -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
-        -Iinclude $(pkg-config --cflags apr-1 apr-util-1 check jansson) \
+        -Iinclude $(pkg-config --cflags "${unit_pc[@]}") \
         t/unit/*.c "${unit_src[@]}" -o t/unit/run-unit-asan \
-        $(pkg-config --libs apr-1 apr-util-1 check openssl jansson) &&
+        $(pkg-config --libs "${unit_pc[@]}") &&
    ASAN_OPTIONS=detect_leaks=1 t/unit/run-unit-asan >t/unit/asan.log 2>&1; then
     record "$(sed -nE 's/^unit: ([0-9]+) passed.*/\1/p' t/unit/asan.log)" 0 "unit tests under ASan+UBSan"
 else
@@ -174,27 +191,6 @@ if [ "$asan" = 1 ]; then
     fi
 fi
 [ "$work" = "$top" ] || rm -rf "$work"
-
-# a script that prints TAP ("ok N", "not ok N"): record its counts, and
-# its failures for the recap
-run_tap() {  # label log seconds command...
-    local label=$1 log=$2 secs=$3 rc p f
-    shift 3
-    timeout "$secs" "$@" >"$log" 2>&1
-    rc=$?
-    grep -E '^(not ok|#)' "$log" || true
-    p=$(grep -cE '^ok ' "$log" || true)
-    f=$(grep -cE '^not ok ' "$log" || true)
-    if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
-        tail -20 "$log"
-        f=1
-    fi
-    record "${p:-0}" "${f:-0}" "$label"
-    if [ "${f:-0}" -ne 0 ]; then
-        while IFS= read -r l; do recap+=("  $label: $l"); done < <(
-            grep -E '^not ok|^#   (Failed|at|  got|  expected)' "$log" | head -40)
-    fi
-}
 
 # 2b. cluster-wide single flight: three httpd nodes at once (event, worker,
 # prefork) sharing a real redis-server, in front of the mock provider

@@ -40,8 +40,8 @@ my $json = JSON::PP->new;
 # the module's sealing, for reading and writing cookies as it does
 my $sealtool = "$dir/sealtool";
 system("gcc -std=c11 -D_GNU_SOURCE -I$top/include \$(pkg-config --cflags apr-1) "
-       . "$top/t/oidc/sealtool.c $top/src/tp_sealcookie.c $top/src/tp_seal.c "
-       . "$top/src/tp_b64.c -o $sealtool \$(pkg-config --libs apr-1 openssl)") == 0
+       . "$top/t/oidc/sealtool.c $top/src/core/tp_sealcookie.c $top/src/core/tp_seal.c "
+       . "$top/src/core/tp_b64.c -o $sealtool \$(pkg-config --libs apr-1 openssl)") == 0
     or die "cannot build the sealing tool\n";
 open my $kf, '>', "$dir/cookie.key" or die;
 print $kf join('', map { sprintf '%02x', int rand 256 } 1 .. 32), "\n";

@@ -13,7 +13,7 @@
 #include <apr_general.h>
 #include <apr_pools.h>
 
-#include "tp_sealcookie.h"
+#include "core/tp_sealcookie.h"
 
 int main(int argc, char **argv)
 {

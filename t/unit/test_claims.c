@@ -5,9 +5,9 @@
 
 #include <apr_strings.h>
 
-#include "tp_claims.h"
-#include "tp_flight.h"
-#include "tp_sizing.h"
+#include "core/tp_claims.h"
+#include "core/tp_flight.h"
+#include "core/tp_sizing.h"
 #include "unit.h"
 
 #define T0 apr_time_from_sec(1000000)

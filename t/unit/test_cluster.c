@@ -7,8 +7,8 @@
 
 #include <apr_strings.h>
 
-#include "tp_cluster.h"
-#include "tp_seal.h"
+#include "core/tp_cluster.h"
+#include "core/tp_seal.h"
 #include "unit.h"
 
 #define KEY "tokenproxy:00ff"

@@ -5,7 +5,7 @@
 
 #include <apr_strings.h>
 
-#include "tp_cookie.h"
+#include "core/tp_cookie.h"
 #include "unit.h"
 
 static const char *const NAMES[] = { "accessToken", "refreshToken" };

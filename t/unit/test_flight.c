@@ -9,9 +9,9 @@
 #include <apr_tables.h>
 #include <apr_strings.h>
 
-#include "tp_claims.h"
-#include "tp_flight.h"
-#include "tp_seal.h"
+#include "core/tp_claims.h"
+#include "core/tp_flight.h"
+#include "core/tp_seal.h"
 #include "unit.h"
 
 /* ---- sealing ---- */

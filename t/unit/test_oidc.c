@@ -15,10 +15,10 @@
 
 #include <apr_strings.h>
 
-#include "tp_b64.h"
-#include "tp_idtoken.h"
-#include "tp_jose.h"
-#include "tp_oidc_meta.h"
+#include "core/tp_b64.h"
+#include "core/tp_idtoken.h"
+#include "core/tp_jose.h"
+#include "core/tp_oidc_meta.h"
 #include "unit.h"
 
 #define ISS "https://idp.example"

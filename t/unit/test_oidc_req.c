@@ -7,8 +7,8 @@
 
 #include <apr_strings.h>
 
-#include "tp_fetch_policy.h"
-#include "tp_oidc_req.h"
+#include "core/tp_fetch_policy.h"
+#include "core/tp_oidc_req.h"
 #include "unit.h"
 
 #define S43 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"

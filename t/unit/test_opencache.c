@@ -5,7 +5,7 @@
 
 #include <apr_strings.h>
 
-#include "tp_opencache.h"
+#include "core/tp_opencache.h"
 #include "unit.h"
 
 static const int ring_a = 1, ring_b = 2;   /* two key rings' identities */

@@ -6,10 +6,10 @@
 #include <apr_base64.h>
 #include <apr_strings.h>
 
-#include "tp_answer.h"
-#include "tp_b64.h"
-#include "tp_jwt.h"
-#include "tp_refresh.h"
+#include "core/tp_answer.h"
+#include "core/tp_b64.h"
+#include "core/tp_jwt.h"
+#include "core/tp_refresh.h"
 #include "unit.h"
 
 static const tp_fields JSONF = { "accessToken", "refreshToken", "expiresIn" };

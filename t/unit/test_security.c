@@ -6,9 +6,9 @@
 
 #include <apr_strings.h>
 
-#include "tp_cookie.h"
-#include "tp_csrf.h"
-#include "tp_sealcookie.h"
+#include "core/tp_cookie.h"
+#include "core/tp_csrf.h"
+#include "core/tp_sealcookie.h"
 #include "unit.h"
 
 static tp_keyring ring(int n)

@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-#include "tp_nav.h"
-#include "tp_setcookie.h"
+#include "core/tp_nav.h"
+#include "core/tp_setcookie.h"
 #include "unit.h"
 
 START_TEST(setcookie_defaults)

@@ -5,7 +5,7 @@
 
 #include <apr_strings.h>
 
-#include "tp_token.h"
+#include "core/tp_token.h"
 #include "unit.h"
 
 static tp_token_status_e check(const char *v)

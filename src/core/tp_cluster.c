@@ -1,0 +1,286 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * The cluster-wide single-flight protocol (see tp_cluster.h).
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include <apr_strings.h>
+
+#include "core/tp_cluster.h"
+#include "core/tp_seal.h"
+
+#define AAD_PREFIX "mod_tokenproxy cluster v1:"
+
+#define BACKOFF_MIN apr_time_from_msec(5)
+#define BACKOFF_MAX apr_time_from_msec(50)
+
+/* A published result lives at least this long, so that the waiters of
+ * this very flight, polling every 50 ms at most, see it even when
+ * TokenProxyRefreshGrace is 0. */
+#define MIN_RESULT_TTL apr_time_from_sec(1)
+
+static const char hexd[] = "0123456789abcdef";
+
+static char *hex(apr_pool_t *p, const unsigned char *b, apr_size_t n)
+{
+    char *out = apr_palloc(p, 2 * n + 1);
+    apr_size_t i;
+
+    for (i = 0; i < n; i++) {
+        out[2 * i] = hexd[b[i] >> 4];
+        out[2 * i + 1] = hexd[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+    return out;
+}
+
+const char *tp_cluster_key(apr_pool_t *p, const unsigned char *key,
+                           apr_size_t klen)
+{
+    return apr_pstrcat(p, TP_CLUSTER_KEY_PREFIX, hex(p, key, klen), NULL);
+}
+
+const char *tp_cluster_owner(apr_pool_t *p)
+{
+    unsigned char b[TP_CLUSTER_OWNER_LEN / 2];
+
+    if (RAND_bytes(b, sizeof(b)) != 1) {
+        return NULL;
+    }
+    return hex(p, b, sizeof(b));
+}
+
+static const char *aad(apr_pool_t *p, const char *key)
+{
+    return apr_pstrcat(p, AAD_PREFIX, key, NULL);
+}
+
+int tp_cluster_encode(apr_pool_t *p, const unsigned char *seal_key,
+                      const char *key, const char *owner, char state,
+                      const tp_refresh_res *res, unsigned char **val,
+                      apr_size_t *len)
+{
+    const char *plain, *a = aad(p, key);
+    unsigned char *sealed;
+    apr_size_t slen;
+
+    switch (state) {
+    case 'D':
+        plain = apr_psprintf(p, "D%" APR_INT64_T_FMT "|%s|%s",
+                             res->tokens.expires_in, res->tokens.access,
+                             res->tokens.refresh ? res->tokens.refresh : "");
+        break;
+    case 'R':
+    case 'U':
+        plain = apr_pstrcat(p, state == 'R' ? "R" : "U",
+                            res && res->why ? res->why : "", NULL);
+        break;
+    default:
+        plain = "F";
+        break;
+    }
+    if (strlen(owner) != TP_CLUSTER_OWNER_LEN
+        || !tp_seal(p, seal_key, a, strlen(a), plain, strlen(plain),
+                    &sealed, &slen)) {
+        return 0;
+    }
+    *len = TP_CLUSTER_OWNER_LEN + slen;
+    *val = apr_palloc(p, *len);
+    memcpy(*val, owner, TP_CLUSTER_OWNER_LEN);
+    memcpy(*val + TP_CLUSTER_OWNER_LEN, sealed, slen);
+    return 1;
+}
+
+int tp_cluster_decode(apr_pool_t *p, const unsigned char *seal_key,
+                      const char *key, const unsigned char *val,
+                      apr_size_t len, char *state, tp_refresh_res *res)
+{
+    const char *a = aad(p, key);
+    unsigned char *plain;
+    apr_size_t plen;
+    char *s, *bar1, *bar2, *end;
+
+    memset(res, 0, sizeof(*res));
+    if (len <= TP_CLUSTER_OWNER_LEN
+        || !tp_unseal(p, seal_key, a, strlen(a), val + TP_CLUSTER_OWNER_LEN,
+                      len - TP_CLUSTER_OWNER_LEN, &plain, &plen)
+        || plen < 1 || memchr(plain, '\0', plen)) {
+        return 0;
+    }
+    s = (char *)plain;
+    switch (s[0]) {
+    case 'F':
+        *state = 'F';
+        return plen == 1;
+    case 'R':
+    case 'U':
+        *state = s[0];
+        res->result = s[0] == 'R' ? TP_REFRESH_REJECTED
+                                  : TP_REFRESH_UNAVAILABLE;
+        res->why = plen > 1 ? apr_pstrdup(p, s + 1) : "failed on another node";
+        return 1;
+    case 'D':
+        if (!(bar1 = strchr(s + 1, '|')) || !(bar2 = strchr(bar1 + 1, '|'))
+            || bar2 == bar1 + 1) {
+            return 0;
+        }
+        *bar1 = *bar2 = '\0';
+        res->tokens.expires_in = apr_strtoi64(s + 1, &end, 10);
+        if (end == s + 1 || *end) {
+            return 0;
+        }
+        *state = 'D';
+        res->result = TP_REFRESH_OK;
+        res->why = "shared by another node";
+        res->tokens.access = bar1 + 1;
+        res->tokens.refresh = bar2[1] ? bar2 + 1 : NULL;
+        return 1;
+    }
+    return 0;
+}
+
+static apr_int64_t ms(apr_interval_time_t t)
+{
+    apr_int64_t m = apr_time_as_msec(t);
+
+    return m > 0 ? m : 1;
+}
+
+static void unavailable(tp_cluster_out *out, tp_cluster_how_e how,
+                        const char *why)
+{
+    memset(&out->res, 0, sizeof(out->res));
+    out->res.result = TP_REFRESH_UNAVAILABLE;
+    out->res.why = why;
+    out->how = how;
+}
+
+/* The winner: refresh, then publish the result under the owner check. */
+static void refresh_and_publish(apr_pool_t *p, const tp_cluster_store *st,
+                                const tp_flight_params *prm,
+                                const char *owner, const char *key,
+                                tp_flight_refresh_fn fn, void *baton,
+                                tp_cluster_out *out)
+{
+    unsigned char *val;
+    apr_size_t len;
+    apr_interval_time_t ttl;
+    char state;
+
+    fn(baton, p, &out->res);        /* the store is not held meanwhile */
+    out->how = TP_CLUSTER_WON;
+    switch (out->res.result) {
+    case TP_REFRESH_OK:
+        state = 'D';
+        ttl = prm->grace;
+        break;
+    case TP_REFRESH_REJECTED:
+        state = 'R';
+        ttl = prm->grace;
+        break;
+    default:
+        state = 'U';
+        ttl = prm->failed_ttl;
+        break;
+    }
+    if (ttl < MIN_RESULT_TTL) {
+        ttl = MIN_RESULT_TTL;
+    }
+    if (!tp_cluster_encode(p, st->seal_key, key, owner, state, &out->res,
+                           &val, &len)) {
+        out->published = -1;
+        return;
+    }
+    out->published = st->publish(st->ctx, p, key, owner, val, len, ms(ttl));
+    if (out->published < 0) {
+        out->store_errors++;
+    }
+}
+
+void tp_cluster_run(apr_pool_t *p, const tp_cluster_store *st,
+                    const tp_flight_params *prm, const char *owner,
+                    const char *key, tp_flight_refresh_fn fn, void *baton,
+                    tp_cluster_out *out)
+{
+    apr_time_t start = st->now(st->ctx);
+    apr_interval_time_t backoff = BACKOFF_MIN;
+    unsigned char *claim, *val;
+    apr_size_t claim_len, len;
+    int waited = 0, seen_flight = 0, rc;
+    char state;
+
+    memset(out, 0, sizeof(*out));
+    if (!tp_cluster_encode(p, st->seal_key, key, owner, 'F', NULL, &claim,
+                           &claim_len)) {
+        unavailable(out, TP_CLUSTER_LOST, "cannot seal a cluster claim");
+        return;
+    }
+    for (;;) {
+        rc = st->claim(st->ctx, p, key, claim, claim_len, ms(prm->lease));
+        if (rc < 0) {
+            out->store_errors++;
+            if (seen_flight) {
+                /* another node holds the claim: do not refresh twice */
+                unavailable(out, TP_CLUSTER_LOST, "the cluster store failed "
+                            "while another node was refreshing");
+                return;
+            }
+            /* refresh on this node; then publish all the same, should
+             * the claim have reached a slow store after all: a waiter on
+             * another node then gets this result instead of taking over
+             * with a used token */
+            refresh_and_publish(p, st, prm, owner, key, fn, baton, out);
+            out->how = TP_CLUSTER_FALLBACK;
+            return;
+        }
+        if (rc == 1) {
+            out->took_over = seen_flight;
+            refresh_and_publish(p, st, prm, owner, key, fn, baton, out);
+            return;
+        }
+        /* someone holds it: wait for a result */
+        for (;;) {
+            rc = st->get(st->ctx, p, key, &val, &len);
+            if (rc < 0) {
+                out->store_errors++;
+                unavailable(out, TP_CLUSTER_LOST, "the cluster store failed "
+                            "while another node was refreshing");
+                return;
+            }
+            if (rc == 0) {
+                break;                  /* gone: claim again */
+            }
+            if (!tp_cluster_decode(p, st->seal_key, key, val, len, &state,
+                                   &out->res)) {
+                out->undecodable++;
+                unavailable(out, TP_CLUSTER_LOST, "a cluster entry does not "
+                            "open with TokenProxyClusterKey");
+                return;
+            }
+            if (state != 'F') {
+                out->how = waited ? TP_CLUSTER_SHARED : TP_CLUSTER_GRACE;
+                return;
+            }
+            seen_flight = 1;
+            if (st->now(st->ctx) - start >= prm->deadline) {
+                unavailable(out, TP_CLUSTER_GAVE_UP, "gave up waiting for "
+                            "another node's refresh");
+                return;
+            }
+            waited = 1;
+            st->sleep(st->ctx, backoff);
+            backoff = backoff * 3 / 2 > BACKOFF_MAX ? BACKOFF_MAX
+                                                    : backoff * 3 / 2;
+        }
+        if (st->now(st->ctx) - start >= prm->deadline) {
+            unavailable(out, TP_CLUSTER_GAVE_UP, "gave up waiting for "
+                        "another node's refresh");
+            return;
+        }
+    }
+}
