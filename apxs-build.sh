@@ -94,7 +94,7 @@ build() {
     # shellcheck disable=SC2046
     apxs -c -o mod_tokenproxy.la -I include "${cflags[@]}" \
         $(pkg-config --cflags jansson libcurl openssl | sed 's/-I/-I /g') \
-        mod_tokenproxy.c src/*.c src/*/*.c \
+        mod_tokenproxy.c src/*/*.c \
         $(pkg-config --libs jansson libcurl openssl hiredis) >build.log 2>&1 || {
         cat build.log >&2; echo "apxs-build.sh: build failed" >&2; exit 1; }
     echo "apxs-build.sh: built $(pwd)/.libs/mod_tokenproxy.so" >&2

@@ -18,20 +18,20 @@
 #include <http_request.h>
 #include <mod_proxy.h>
 
-#include "tp_capture.h"
-#include "tp_cluster_glue.h"
-#include "tp_config.h"
-#include "tp_endpoints.h"
-#include "tp_flow.h"
-#include "tp_inject.h"
-#include "tp_oidc_disc.h"
-#include "tp_oidc_login.h"
-#include "tp_oidc_user.h"
-#include "tp_replay.h"
-#include "tp_request.h"
-#include "tp_session.h"
-#include "tp_shared.h"
-#include "tp_status.h"
+#include "handle/tp_capture.h"
+#include "shared/tp_cluster_glue.h"
+#include "conf/tp_config.h"
+#include "handle/tp_endpoints.h"
+#include "handle/tp_flow.h"
+#include "handle/tp_inject.h"
+#include "oidc/tp_oidc_disc.h"
+#include "handle/tp_oidc_login.h"
+#include "handle/tp_oidc_user.h"
+#include "handle/tp_replay.h"
+#include "request/tp_request.h"
+#include "request/tp_session.h"
+#include "shared/tp_shared.h"
+#include "handle/tp_status.h"
 
 module AP_MODULE_DECLARE_DATA tokenproxy_module;
 

@@ -18,10 +18,10 @@
 #include <apr_strings.h>
 
 #include "core/tp_answer.h"
-#include "tp_capture.h"
-#include "tp_config.h"
+#include "handle/tp_capture.h"
+#include "conf/tp_config.h"
 #include "core/tp_refresh.h"
-#include "tp_session.h"
+#include "request/tp_session.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);

@@ -15,11 +15,11 @@
 
 #include "core/tp_idtoken.h"
 #include "core/tp_jose.h"
-#include "tp_oidc_disc.h"
-#include "tp_oidc_user.h"
-#include "tp_oidc_verify.h"
-#include "tp_request.h"
-#include "tp_session.h"
+#include "oidc/tp_oidc_disc.h"
+#include "handle/tp_oidc_user.h"
+#include "oidc/tp_oidc_verify.h"
+#include "request/tp_request.h"
+#include "request/tp_session.h"
 #include "core/tp_token.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;

@@ -12,9 +12,9 @@
 #include <http_log.h>
 #include <apr_strings.h>
 
-#include "tp_config.h"
-#include "tp_inject.h"
-#include "tp_request.h"
+#include "conf/tp_config.h"
+#include "handle/tp_inject.h"
+#include "request/tp_request.h"
 #include "core/tp_token.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;

@@ -30,9 +30,9 @@
 #include <apr_strings.h>
 
 #include "core/tp_claims.h"
-#include "tp_config.h"
+#include "conf/tp_config.h"
 #include "core/tp_seal.h"
-#include "tp_shared.h"
+#include "shared/tp_shared.h"
 #include "core/tp_sizing.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;

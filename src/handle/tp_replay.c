@@ -17,7 +17,7 @@
 #include <util_filter.h>
 #include <apr_strings.h>
 
-#include "tp_replay.h"
+#include "handle/tp_replay.h"
 
 #define REPLAY_FILTER "TOKENPROXY_REPLAY"
 

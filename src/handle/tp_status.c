@@ -10,9 +10,9 @@
 #include <http_protocol.h>
 #include <apr_strings.h>
 
-#include "tp_cluster_glue.h"
-#include "tp_shared.h"
-#include "tp_status.h"
+#include "shared/tp_cluster_glue.h"
+#include "shared/tp_shared.h"
+#include "handle/tp_status.h"
 
 static const char *const help[TP_STAT_COUNT] = {
     "Refresh calls made to the refresh endpoint.",

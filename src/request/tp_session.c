@@ -21,18 +21,18 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 
-#include "tp_cluster_glue.h"
+#include "shared/tp_cluster_glue.h"
 #include "core/tp_cookie.h"
 #include "core/tp_csrf.h"
 #include "core/tp_http.h"
 #include "core/tp_jwt.h"
 #include "core/tp_nav.h"
-#include "tp_oidc_disc.h"
+#include "oidc/tp_oidc_disc.h"
 #include "core/tp_oidc_req.h"
-#include "tp_oidc_verify.h"
-#include "tp_session.h"
+#include "oidc/tp_oidc_verify.h"
+#include "request/tp_session.h"
 #include "core/tp_setcookie.h"
-#include "tp_shared.h"
+#include "shared/tp_shared.h"
 #include "core/tp_token.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;

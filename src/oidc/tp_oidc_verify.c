@@ -10,8 +10,8 @@
 #include <apr_strings.h>
 
 #include "core/tp_jose.h"
-#include "tp_oidc_disc.h"
-#include "tp_oidc_verify.h"
+#include "oidc/tp_oidc_disc.h"
+#include "oidc/tp_oidc_verify.h"
 
 tp_verify_e tp_oidc_verify(request_rec *r, const tp_dir_conf *dc,
                            const tp_oidc_meta *m, const char *id_token,

@@ -22,11 +22,11 @@
 #include <apr_strings.h>
 
 #include "core/tp_cluster.h"
-#include "tp_cluster_glue.h"
-#include "tp_config.h"
+#include "shared/tp_cluster_glue.h"
+#include "conf/tp_config.h"
 #include "core/tp_redis.h"
 #include "core/tp_seal.h"
-#include "tp_shared.h"
+#include "shared/tp_shared.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);

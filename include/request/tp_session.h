@@ -12,9 +12,9 @@
 
 #include <httpd.h>
 
-#include "tp_config.h"
+#include "conf/tp_config.h"
 #include "core/tp_refresh.h"
-#include "tp_request.h"
+#include "request/tp_request.h"
 
 /* Seconds a client is asked to wait when the refresh endpoint is down. */
 #define TP_RETRY_AFTER "5"

@@ -14,8 +14,8 @@
 #include <apr_thread_mutex.h>
 
 #include "core/tp_http.h"
-#include "tp_oidc_disc.h"
-#include "tp_session.h"
+#include "oidc/tp_oidc_disc.h"
+#include "request/tp_session.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);

@@ -17,7 +17,7 @@
 #include "core/tp_cookie.h"
 #include "core/tp_oidc_req.h"
 #include "core/tp_opencache.h"
-#include "tp_request.h"
+#include "request/tp_request.h"
 #include "core/tp_token.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
