@@ -5,7 +5,7 @@
 
 #include "fuzz_common.h"
 #include "core/tp_answer.h"
-#include "core/tp_refresh.h"
+#include "core/tp_grant.h"
 #include "core/tp_token.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -14,8 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     apr_pool_t *p = fuzz_pool();
     const char *body = (const char *)data;
     tp_tokens t;
-    tp_refresh_cfg cfg;
-    tp_refresh_res res;
+    tp_grant_cfg cfg;
+    tp_grant_res res;
     const char *out;
     apr_size_t out_len;
 
@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&cfg, 0, sizeof(cfg));
     cfg.fields = f;
     cfg.format = (size & 1) ? TP_FORMAT_OAUTH2 : TP_FORMAT_JSON;
-    tp_refresh_classify(p, &cfg, NULL, 200, "application/json", body, size,
+    tp_grant_classify(p, &cfg, NULL, 200, "application/json", body, size,
                         &res);
     assert(res.why);
     apr_pool_destroy(p);

@@ -14,7 +14,7 @@
 
 #include "core/tp_flight.h"
 #include "conf/tp_oidc_conf.h"
-#include "core/tp_refresh.h"
+#include "core/tp_grant.h"
 #include "core/tp_sealcookie.h"
 #include "core/tp_setcookie.h"
 
@@ -93,7 +93,7 @@ void tp_conf_flight(const tp_dir_conf *dc, tp_flight_params *prm);
  * TokenProxyOIDCProvider and no TokenProxyRefreshURL, returns 1 with
  * c->url NULL and the oauth2 format: the caller takes the discovered
  * token_endpoint. */
-int tp_conf_refresh(const tp_dir_conf *dc, tp_refresh_cfg *c);
+int tp_conf_refresh(const tp_dir_conf *dc, tp_grant_cfg *c);
 
 /* What tp_conf_refresh() returns, without filling anything. */
 int tp_conf_can_refresh(const tp_dir_conf *dc);

@@ -51,4 +51,8 @@ tp_answer_e tp_answer_capture(apr_pool_t *p, const char *body,
 /* A short text for the error log; never a value. */
 const char *tp_answer_str(tp_answer_e st);
 
+/* Is this Content-Type application/json or application/...+json (with
+ * parameters such as charset allowed)? */
+int tp_is_json_type(const char *content_type);
+
 #endif /* TP_ANSWER_H */

@@ -37,7 +37,7 @@ typedef enum {
 
 typedef struct tp_claim {
     tp_claim_state_e state;
-    int result;               /* TP_CLAIM_FAILED: a tp_refresh_e */
+    int result;               /* TP_CLAIM_FAILED: a tp_grant_e */
     apr_time_t until;         /* the slot is free from then on */
     apr_time_t lease_end;     /* TP_CLAIM_IN_FLIGHT */
 } tp_claim;

@@ -38,7 +38,7 @@
 #include <apr_time.h>
 
 #include "core/tp_flight.h"
-#include "core/tp_refresh.h"
+#include "core/tp_grant.h"
 
 #define TP_CLUSTER_OWNER_LEN 32
 #define TP_CLUSTER_KEY_PREFIX "tokenproxy:"
@@ -72,7 +72,7 @@ typedef enum {
 } tp_cluster_how_e;
 
 typedef struct tp_cluster_out {
-    tp_refresh_res res;
+    tp_grant_res res;
     tp_cluster_how_e how;
     int took_over;          /* claimed after another's lease ran out */
     int published;          /* WON: 1 stored, 0 no longer ours, -1 error */
@@ -99,11 +99,11 @@ void tp_cluster_run(apr_pool_t *p, const tp_cluster_store *st,
  * page): state is 'F', 'D', 'R' or 'U'. */
 int tp_cluster_encode(apr_pool_t *p, const unsigned char *seal_key,
                       const char *key, const char *owner, char state,
-                      const tp_refresh_res *res, unsigned char **val,
+                      const tp_grant_res *res, unsigned char **val,
                       apr_size_t *len);
 /* 1 and *state (and res for D, R, U) when it opens; 0 otherwise. */
 int tp_cluster_decode(apr_pool_t *p, const unsigned char *seal_key,
                       const char *key, const unsigned char *val,
-                      apr_size_t len, char *state, tp_refresh_res *res);
+                      apr_size_t len, char *state, tp_grant_res *res);
 
 #endif /* TP_CLUSTER_H */

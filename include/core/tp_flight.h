@@ -36,7 +36,7 @@
 #include <apr_time.h>
 
 #include "core/tp_claims.h"
-#include "core/tp_refresh.h"
+#include "core/tp_grant.h"
 
 /* The largest result entry: two 16 KiB tokens, sealed, and a header. */
 #define TP_FLIGHT_MAX_ENTRY (2 * 16384 + 1024)
@@ -84,7 +84,7 @@ typedef enum {
 } tp_flight_how_e;
 
 typedef struct tp_flight_out {
-    tp_refresh_res res;
+    tp_grant_res res;
     tp_flight_how_e how;
     int waited;               /* found a refresh in flight and waited */
     int took_over;            /* ran the refresh after a lease ran out */
@@ -98,7 +98,7 @@ typedef struct tp_flight_out {
 
 /* Performs the refresh itself (the HTTP call). */
 typedef void (*tp_flight_refresh_fn)(void *baton, apr_pool_t *p,
-                                     tp_refresh_res *res);
+                                     tp_grant_res *res);
 
 void tp_flight_run(apr_pool_t *p, const tp_flight_store *st,
                    const tp_flight_params *prm,

@@ -13,7 +13,7 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 
-#include "core/tp_refresh.h"
+#include "core/tp_grant.h"
 
 /* The login state cookie: "<prefix><first 8 characters of state>",
  * __Host- when Secure. */
@@ -66,9 +66,9 @@ const char *tp_oidc_auth_url(apr_pool_t *p, const tp_auth_req *a);
 
 /* The code exchange: grant_type=authorization_code, code, redirect_uri,
  * code_verifier, with the client authentication of c. */
-void tp_oidc_code_request(apr_pool_t *p, const tp_refresh_cfg *c,
+void tp_oidc_code_request(apr_pool_t *p, const tp_grant_cfg *c,
                           const char *code, const char *redirect_uri,
-                          const char *verifier, tp_refresh_req *out);
+                          const char *verifier, tp_grant_req *out);
 
 /* The "id_token" string member of a token answer, or NULL. */
 const char *tp_oidc_answer_id_token(apr_pool_t *p, const char *body,

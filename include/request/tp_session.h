@@ -13,7 +13,7 @@
 #include <httpd.h>
 
 #include "conf/tp_config.h"
-#include "core/tp_refresh.h"
+#include "core/tp_grant.h"
 #include "request/tp_request.h"
 
 /* Seconds a client is asked to wait when the refresh endpoint is down. */
@@ -27,7 +27,7 @@ void tp_session_register(void);
 
 /* Refresh with rt.  On success sets the rotated cookies on the response
  * and rq->access/refresh to the new tokens. */
-tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
+tp_grant_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
                                 tp_req *rq);
 
 /* Best-effort RFC 7009 revocation of rq->refresh. */

@@ -14,7 +14,7 @@
 #include <http_config.h>
 
 #include "core/tp_flight.h"
-#include "core/tp_refresh.h"
+#include "core/tp_grant.h"
 
 #define TP_CLUSTER_DEFAULT_TIMEOUT_MS 500
 
@@ -38,7 +38,7 @@ int tp_cluster_enabled(void);
 void tp_cluster_refresh(request_rec *r, const tp_flight_params *prm,
                         const unsigned char *key, apr_size_t klen,
                         tp_flight_refresh_fn fn, void *baton,
-                        tp_refresh_res *res);
+                        tp_grant_res *res);
 
 /* The status page's part: a JSON member "cluster":{...} (without a
  * leading comma), or Prometheus lines. */

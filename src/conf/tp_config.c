@@ -182,7 +182,7 @@ int tp_conf_can_refresh(const tp_dir_conf *dc)
     return dc->refresh_url != NULL || tp_oidc_issuer(dc) != NULL;
 }
 
-int tp_conf_refresh(const tp_dir_conf *dc, tp_refresh_cfg *c)
+int tp_conf_refresh(const tp_dir_conf *dc, tp_grant_cfg *c)
 {
     memset(c, 0, sizeof(*c));
     c->url = dc->refresh_url;

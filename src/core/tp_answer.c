@@ -166,3 +166,23 @@ const char *tp_answer_str(tp_answer_e st)
     }
     return "the answer is invalid";
 }
+
+int tp_is_json_type(const char *ct)
+{
+    const char *semi;
+    apr_size_t n;
+
+    if (!ct) {
+        return 0;
+    }
+    while (*ct == ' ') ct++;
+    semi = strchr(ct, ';');
+    n = semi ? (apr_size_t)(semi - ct) : strlen(ct);
+    while (n > 0 && ct[n - 1] == ' ') n--;
+    if (n == 16 && !strncasecmp(ct, "application/json", 16)) {
+        return 1;
+    }
+    /* application/<something>+json */
+    return n > 17 && !strncasecmp(ct, "application/", 12)
+           && !strncasecmp(ct + n - 5, "+json", 5);
+}

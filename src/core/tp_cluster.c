@@ -62,7 +62,7 @@ static const char *aad(apr_pool_t *p, const char *key)
 
 int tp_cluster_encode(apr_pool_t *p, const unsigned char *seal_key,
                       const char *key, const char *owner, char state,
-                      const tp_refresh_res *res, unsigned char **val,
+                      const tp_grant_res *res, unsigned char **val,
                       apr_size_t *len)
 {
     const char *plain, *a = aad(p, key);
@@ -98,7 +98,7 @@ int tp_cluster_encode(apr_pool_t *p, const unsigned char *seal_key,
 
 int tp_cluster_decode(apr_pool_t *p, const unsigned char *seal_key,
                       const char *key, const unsigned char *val,
-                      apr_size_t len, char *state, tp_refresh_res *res)
+                      apr_size_t len, char *state, tp_grant_res *res)
 {
     const char *a = aad(p, key);
     unsigned char *plain;
@@ -120,8 +120,8 @@ int tp_cluster_decode(apr_pool_t *p, const unsigned char *seal_key,
     case 'R':
     case 'U':
         *state = s[0];
-        res->result = s[0] == 'R' ? TP_REFRESH_REJECTED
-                                  : TP_REFRESH_UNAVAILABLE;
+        res->result = s[0] == 'R' ? TP_GRANT_REJECTED
+                                  : TP_GRANT_UNAVAILABLE;
         res->why = plen > 1 ? apr_pstrdup(p, s + 1) : "failed on another node";
         return 1;
     case 'D':
@@ -135,7 +135,7 @@ int tp_cluster_decode(apr_pool_t *p, const unsigned char *seal_key,
             return 0;
         }
         *state = 'D';
-        res->result = TP_REFRESH_OK;
+        res->result = TP_GRANT_OK;
         res->why = "shared by another node";
         res->tokens.access = bar1 + 1;
         res->tokens.refresh = bar2[1] ? bar2 + 1 : NULL;
@@ -155,7 +155,7 @@ static void unavailable(tp_cluster_out *out, tp_cluster_how_e how,
                         const char *why)
 {
     memset(&out->res, 0, sizeof(out->res));
-    out->res.result = TP_REFRESH_UNAVAILABLE;
+    out->res.result = TP_GRANT_UNAVAILABLE;
     out->res.why = why;
     out->how = how;
 }
@@ -175,11 +175,11 @@ static void refresh_and_publish(apr_pool_t *p, const tp_cluster_store *st,
     fn(baton, p, &out->res);        /* the store is not held meanwhile */
     out->how = TP_CLUSTER_WON;
     switch (out->res.result) {
-    case TP_REFRESH_OK:
+    case TP_GRANT_OK:
         state = 'D';
         ttl = prm->grace;
         break;
-    case TP_REFRESH_REJECTED:
+    case TP_GRANT_REJECTED:
         state = 'R';
         ttl = prm->grace;
         break;

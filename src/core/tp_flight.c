@@ -66,7 +66,7 @@ int tp_flight_is_result(const unsigned char *data, apr_size_t len)
 static apr_size_t store_result(apr_pool_t *p, const tp_flight_store *st,
                                const tp_flight_params *prm,
                                const unsigned char *key, apr_size_t klen,
-                               apr_time_t now, const tp_refresh_res *res)
+                               apr_time_t now, const tp_grant_res *res)
 {
     const char *plain = apr_pstrcat(p, res->tokens.access, "|",
                                     res->tokens.refresh
@@ -79,7 +79,7 @@ static apr_size_t store_result(apr_pool_t *p, const tp_flight_store *st,
     h.magic = MAGIC;
     h.version = VERSION;
     h.state = ST_DONE;
-    h.result = TP_REFRESH_OK;
+    h.result = TP_GRANT_OK;
     h.expires_in = res->tokens.expires_in > APR_INT32_MAX
                    ? APR_INT32_MAX : (apr_int32_t)res->tokens.expires_in;
     if (!tp_seal(p, st->seal_key, key, klen, plain, strlen(plain), &sealed,
@@ -102,23 +102,23 @@ static void publish(apr_pool_t *p, const tp_flight_store *st,
                     const tp_flight_params *prm, const unsigned char *key,
                     apr_size_t klen, tp_flight_out *out)
 {
-    const tp_refresh_res *res = &out->res;
+    const tp_grant_res *res = &out->res;
     apr_time_t now = st->now(st->ctx);
     tp_claim c;
 
     memset(&c, 0, sizeof(c));
-    if (res->result == TP_REFRESH_OK) {
+    if (res->result == TP_GRANT_OK) {
         out->stored_len = store_result(p, st, prm, key, klen, now, res);
         out->unstored = out->stored_len == 0;
         c.state = TP_CLAIM_DONE;
-        c.result = TP_REFRESH_OK;
+        c.result = TP_GRANT_OK;
         c.until = now + prm->grace;
     }
     else {
         c.state = TP_CLAIM_FAILED;
-        c.result = res->result == TP_REFRESH_REJECTED ? TP_REFRESH_REJECTED
-                                                      : TP_REFRESH_UNAVAILABLE;
-        c.until = now + (res->result == TP_REFRESH_REJECTED ? prm->grace
+        c.result = res->result == TP_GRANT_REJECTED ? TP_GRANT_REJECTED
+                                                      : TP_GRANT_UNAVAILABLE;
+        c.until = now + (res->result == TP_GRANT_REJECTED ? prm->grace
                                                             : prm->failed_ttl);
     }
     /* the claim's own slot: only a claim kept past its time (longer than
@@ -132,7 +132,7 @@ static void publish(apr_pool_t *p, const tp_flight_store *st,
 static int read_result(apr_pool_t *p, const tp_flight_store *st,
                        const unsigned char *key, apr_size_t klen,
                        const unsigned char *data, apr_size_t len,
-                       tp_refresh_res *res)
+                       tp_grant_res *res)
 {
     unsigned char *plain;
     apr_size_t plen;
@@ -150,7 +150,7 @@ static int read_result(apr_pool_t *p, const tp_flight_store *st,
         return 0;
     }
     *bar = '\0';
-    res->result = TP_REFRESH_OK;
+    res->result = TP_GRANT_OK;
     res->why = "shared";
     res->tokens.access = (const char *)plain;
     res->tokens.refresh = bar[1] ? bar + 1 : NULL;
@@ -161,7 +161,7 @@ static int read_result(apr_pool_t *p, const tp_flight_store *st,
 static void unavailable(tp_flight_out *out, const char *why)
 {
     memset(&out->res, 0, sizeof(out->res));
-    out->res.result = TP_REFRESH_UNAVAILABLE;
+    out->res.result = TP_GRANT_UNAVAILABLE;
     out->res.why = why;
 }
 
@@ -177,9 +177,9 @@ static void use_outcome(apr_pool_t *p, const tp_flight_store *st,
     if (c->state == TP_CLAIM_FAILED) {
         st->unlock(st->ctx);
         memset(&out->res, 0, sizeof(out->res));
-        out->res.result = c->result == TP_REFRESH_REJECTED
-                          ? TP_REFRESH_REJECTED : TP_REFRESH_UNAVAILABLE;
-        out->res.why = c->result == TP_REFRESH_REJECTED
+        out->res.result = c->result == TP_GRANT_REJECTED
+                          ? TP_GRANT_REJECTED : TP_GRANT_UNAVAILABLE;
+        out->res.why = c->result == TP_GRANT_REJECTED
                        ? "the refresh endpoint rejected the token"
                        : "the refresh endpoint was unavailable";
         return;

@@ -10,7 +10,7 @@
 #include <apr_strings.h>
 
 #include "core/tp_nav.h"
-#include "core/tp_refresh.h"
+#include "core/tp_form.h"
 
 static int contains_nocase(const char *hay, const char *needle)
 {

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "core/tp_form.h"
 #include "core/tp_oidc_req.h"
 #include "core/tp_token.h"
 
@@ -169,11 +170,11 @@ const char *tp_oidc_auth_url(apr_pool_t *p, const tp_auth_req *a)
     return u;
 }
 
-void tp_oidc_code_request(apr_pool_t *p, const tp_refresh_cfg *c,
+void tp_oidc_code_request(apr_pool_t *p, const tp_grant_cfg *c,
                           const char *code, const char *redirect_uri,
-                          const char *verifier, tp_refresh_req *out)
+                          const char *verifier, tp_grant_req *out)
 {
-    tp_refresh_form(p, c, apr_pstrcat(p, "grant_type=authorization_code",
+    tp_grant_form(p, c, apr_pstrcat(p, "grant_type=authorization_code",
                                       param(p, "code", code),
                                       param(p, "redirect_uri", redirect_uri),
                                       param(p, "code_verifier", verifier),

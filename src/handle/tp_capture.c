@@ -20,7 +20,7 @@
 #include "core/tp_answer.h"
 #include "handle/tp_capture.h"
 #include "conf/tp_config.h"
-#include "core/tp_refresh.h"
+#include "core/tp_grant.h"
 #include "request/tp_session.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
@@ -54,7 +54,7 @@ static apr_status_t capture_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     request_rec *r = f->r;
     capture_ctx *ctx = f->ctx;
     const tp_dir_conf *dc;
-    tp_refresh_cfg cfg;
+    tp_grant_cfg cfg;
     tp_tokens tokens;
     tp_answer_e st;
     const char *enc, *out;

@@ -27,7 +27,7 @@ APLOG_USE_MODULE(tokenproxy);
 
 static int refresh_endpoint(request_rec *r, const tp_dir_conf *dc)
 {
-    tp_refresh_cfg cfg;
+    tp_grant_cfg cfg;
     tp_req *rq;
     int rv;
 
@@ -57,17 +57,17 @@ static int refresh_endpoint(request_rec *r, const tp_dir_conf *dc)
                                "Bearer realm=\"tokenproxy\"");
     }
     switch (tp_session_refresh(r, dc, rq)) {
-    case TP_REFRESH_OK:
+    case TP_GRANT_OK:
         return tp_session_json(r, HTTP_OK, "{\"success\":true}\n", NULL,
                                NULL);
-    case TP_REFRESH_REJECTED:
+    case TP_GRANT_REJECTED:
         tp_session_clear_cookies(r, dc);
         return tp_session_json(r, HTTP_UNAUTHORIZED,
                                "{\"success\":false,\"error\":"
                                "\"session_expired\"}\n",
                                "WWW-Authenticate",
                                "Bearer realm=\"tokenproxy\"");
-    case TP_REFRESH_UNAVAILABLE:
+    case TP_GRANT_UNAVAILABLE:
         break;
     }
     return tp_session_unavailable(r);

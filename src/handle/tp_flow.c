@@ -173,11 +173,11 @@ int tp_flow_handler(request_rec *r)
     if (can_refresh && (!rq->access || expiring(r, dc, rq))
         && tp_req_refresh(r, dc, rq)) {
         switch (tp_session_refresh(r, dc, rq)) {
-        case TP_REFRESH_OK:
+        case TP_GRANT_OK:
             break;
-        case TP_REFRESH_UNAVAILABLE:
+        case TP_GRANT_UNAVAILABLE:
             return tp_session_unavailable(r);
-        case TP_REFRESH_REJECTED:
+        case TP_GRANT_REJECTED:
             rq->access = NULL;
             rq->refresh = NULL;
             can_refresh = 0;
@@ -226,11 +226,11 @@ int tp_flow_handler(request_rec *r)
         return over(r, dc, rq);
     }
     switch (tp_session_refresh(r, dc, rq)) {
-    case TP_REFRESH_OK:
+    case TP_GRANT_OK:
         break;
-    case TP_REFRESH_UNAVAILABLE:
+    case TP_GRANT_UNAVAILABLE:
         return tp_session_unavailable(r);
-    case TP_REFRESH_REJECTED:
+    case TP_GRANT_REJECTED:
         return over(r, dc, rq);
     }
     if (!tp_replay_possible(rq->replay)) {

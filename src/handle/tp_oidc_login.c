@@ -282,11 +282,11 @@ static const char *error_word(const char *e)
  * (the answer's id_token, or NULL), or what the handler returns. */
 static int exchange(request_rec *r, const tp_dir_conf *dc,
                     const tp_oidc_meta *m, const char *code,
-                    const char *verifier, tp_refresh_res *res,
+                    const char *verifier, tp_grant_res *res,
                     const char **idt)
 {
-    tp_refresh_cfg cfg;
-    tp_refresh_req req;
+    tp_grant_cfg cfg;
+    tp_grant_req req;
     tp_http_req hreq;
     tp_http_resp hres;
 
@@ -305,17 +305,17 @@ static int exchange(request_rec *r, const tp_dir_conf *dc,
     hreq.content_type = req.content_type;
     hreq.authorization = req.authorization;
     hreq.timeout = cfg.timeout;
-    hreq.max_answer = TP_REFRESH_MAX_ANSWER;
+    hreq.max_answer = TP_GRANT_MAX_ANSWER;
     tp_http_post(tp_session_http(), r->pool, &hreq, &hres);
-    tp_refresh_classify(r->pool, &cfg, hres.error, hres.status,
+    tp_grant_classify(r->pool, &cfg, hres.error, hres.status,
                         hres.content_type, hres.body, hres.len, res);
-    if (res->result == TP_REFRESH_UNAVAILABLE) {
+    if (res->result == TP_GRANT_UNAVAILABLE) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "tokenproxy: code exchange (code fp=%s) at %s "
                       "unavailable: %s", fp(r, code), cfg.url, res->why);
         return unavailable(r, dc);
     }
-    if (res->result != TP_REFRESH_OK) {
+    if (res->result != TP_GRANT_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "tokenproxy: code exchange (code fp=%s) refused: %s",
                       fp(r, code), res->why);
@@ -336,7 +336,7 @@ static int callback(request_rec *r, const tp_dir_conf *dc)
     tp_cookie_attrs attrs;
     tp_login_state st;
     tp_oidc_meta m;
-    tp_refresh_res res;
+    tp_grant_res res;
     tp_idtoken idtok;
     tp_verify_e v;
     apr_int64_t age;

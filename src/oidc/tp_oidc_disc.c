@@ -122,7 +122,7 @@ static int should_fetch(const doc *d, apr_time_t now, int refetch)
 static const char *fetch(request_rec *r, const tp_dir_conf *dc,
                          const char *url, apr_size_t *len, const char **why)
 {
-    tp_refresh_cfg cfg;
+    tp_grant_cfg cfg;
     tp_http_resp res;
     tp_http *h = tp_session_http();
 

@@ -72,7 +72,7 @@ static const char *fp(request_rec *r, const char *secret)
 }
 
 /* POST a refresh or revocation request built by tp_refresh. */
-static void post(apr_pool_t *p, const char *url, const tp_refresh_req *req,
+static void post(apr_pool_t *p, const char *url, const tp_grant_req *req,
                  apr_interval_time_t timeout, tp_http_resp *res)
 {
     tp_http_req hreq;
@@ -84,52 +84,52 @@ static void post(apr_pool_t *p, const char *url, const tp_refresh_req *req,
     hreq.content_type = req->content_type;
     hreq.authorization = req->authorization;
     hreq.timeout = timeout;
-    hreq.max_answer = TP_REFRESH_MAX_ANSWER;
+    hreq.max_answer = TP_GRANT_MAX_ANSWER;
     tp_http_post(http, p, &hreq, res);
 }
 
 typedef struct refresh_call {
     request_rec *r;
-    const tp_refresh_cfg *cfg;
+    const tp_grant_cfg *cfg;
     const char *rt;
     int want_id;            /* keep an id_token of the answer */
     const char *id_token;   /* the answer's id_token, or NULL */
 } refresh_call;
 
 /* The refresh call itself: tp_flight runs it at most once per token. */
-static void call_endpoint(void *baton, apr_pool_t *p, tp_refresh_res *res)
+static void call_endpoint(void *baton, apr_pool_t *p, tp_grant_res *res)
 {
     refresh_call *c = baton;
     request_rec *r = c->r;
-    tp_refresh_req req;
+    tp_grant_req req;
     tp_http_resp hres;
     apr_time_t start = apr_time_now();
 
     if (!http) {            /* child_init creates it; never reached */
         memset(res, 0, sizeof(*res));
-        res->result = TP_REFRESH_UNAVAILABLE;
+        res->result = TP_GRANT_UNAVAILABLE;
         res->why = "no HTTP client in this process";
         return;
     }
     tp_stat_inc(TP_STAT_STARTED);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "tokenproxy: refresh of fp=%s started", fp(r, c->rt));
-    tp_refresh_build(p, c->cfg, c->rt, &req);
+    tp_grant_refresh(p, c->cfg, c->rt, &req);
     post(p, c->cfg->url, &req, c->cfg->timeout, &hres);
-    tp_refresh_classify(p, c->cfg, hres.error, hres.status,
+    tp_grant_classify(p, c->cfg, hres.error, hres.status,
                         hres.content_type, hres.body, hres.len, res);
-    if (c->want_id && res->result == TP_REFRESH_OK) {
+    if (c->want_id && res->result == TP_GRANT_OK) {
         c->id_token = tp_oidc_answer_id_token(r->pool, hres.body, hres.len);
     }
-    tp_stat_inc(res->result == TP_REFRESH_OK ? TP_STAT_SUCCEEDED
-                : res->result == TP_REFRESH_REJECTED ? TP_STAT_REJECTED
+    tp_stat_inc(res->result == TP_GRANT_OK ? TP_STAT_SUCCEEDED
+                : res->result == TP_GRANT_REJECTED ? TP_STAT_REJECTED
                 : TP_STAT_UNAVAILABLE);
-    ap_log_rerror(APLOG_MARK, res->result == TP_REFRESH_OK ? APLOG_DEBUG
+    ap_log_rerror(APLOG_MARK, res->result == TP_GRANT_OK ? APLOG_DEBUG
                   : APLOG_INFO, 0, r,
                   "tokenproxy: refresh of fp=%s %s: %s (%"
                   APR_TIME_T_FMT " ms)", fp(r, c->rt),
-                  res->result == TP_REFRESH_OK ? "succeeded"
-                  : res->result == TP_REFRESH_REJECTED ? "rejected"
+                  res->result == TP_GRANT_OK ? "succeeded"
+                  : res->result == TP_GRANT_REJECTED ? "rejected"
                   : "unavailable", res->why,
                   apr_time_as_msec(apr_time_now() - start));
 }
@@ -142,7 +142,7 @@ typedef struct cluster_call {
 } cluster_call;
 
 /* The node's leader for a token: one refresh in the whole cluster. */
-static void call_cluster(void *baton, apr_pool_t *p, tp_refresh_res *res)
+static void call_cluster(void *baton, apr_pool_t *p, tp_grant_res *res)
 {
     cluster_call *c = baton;
 
@@ -168,10 +168,10 @@ static void refresh_id_token(request_rec *r, const tp_dir_conf *dc,
     tp_session_set_id_cookie(r, dc, idt);
 }
 
-tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
+tp_grant_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
                                 tp_req *rq)
 {
-    tp_refresh_cfg cfg;
+    tp_grant_cfg cfg;
     tp_flight_params prm;
     tp_flight_out out;
     const tp_flight_store *store;
@@ -183,13 +183,13 @@ tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
     tp_oidc_meta meta;
 
     if (!tp_conf_refresh(dc, &cfg) || !tp_req_refresh(r, dc, rq)) {
-        return TP_REFRESH_REJECTED;
+        return TP_GRANT_REJECTED;
     }
     memset(&call, 0, sizeof(call));
     memset(&meta, 0, sizeof(meta));
     if (!cfg.url) {             /* TokenProxyOIDCProvider's token_endpoint */
         if (!tp_oidc_disc_meta(r, dc, &meta)) {
-            return TP_REFRESH_UNAVAILABLE;
+            return TP_GRANT_UNAVAILABLE;
         }
         cfg.url = meta.token_endpoint;
         call.want_id = 1;
@@ -245,7 +245,7 @@ tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
                       fp(r, rq->refresh), out.res.why);
     }
     else if (out.how != TP_FLIGHT_REFRESHED) {
-        ap_log_rerror(APLOG_MARK, out.res.result == TP_REFRESH_OK
+        ap_log_rerror(APLOG_MARK, out.res.result == TP_GRANT_OK
                       ? APLOG_DEBUG : APLOG_INFO, 0, r,
                       "tokenproxy: refresh of fp=%s %s another request's "
                       "refresh: %s", fp(r, rq->refresh),
@@ -253,7 +253,7 @@ tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
                       : out.how == TP_FLIGHT_SHARED ? "waited for and used"
                       : "used", out.res.why);
     }
-    if (out.res.result != TP_REFRESH_OK) {
+    if (out.res.result != TP_GRANT_OK) {
         return out.res.result;
     }
     tp_session_set_cookies(r, dc, &out.res.tokens, rq->refresh);
@@ -273,13 +273,13 @@ tp_refresh_e tp_session_refresh(request_rec *r, const tp_dir_conf *dc,
     if (call.id_token) {
         refresh_id_token(r, dc, &meta, call.id_token);
     }
-    return TP_REFRESH_OK;
+    return TP_GRANT_OK;
 }
 
 void tp_session_revoke(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
 {
-    tp_refresh_cfg cfg;
-    tp_refresh_req req;
+    tp_grant_cfg cfg;
+    tp_grant_req req;
     tp_http_resp hres;
     tp_oidc_meta meta;
     const char *url = dc->revoke_url;
@@ -294,7 +294,7 @@ void tp_session_revoke(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
         return;
     }
     tp_conf_refresh(dc, &cfg);
-    tp_revoke_build(r->pool, &cfg, rq->refresh, &req);
+    tp_grant_revoke(r->pool, &cfg, rq->refresh, &req);
     post(r->pool, url, &req, cfg.timeout, &hres);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "tokenproxy: revocation of fp=%s: %s",

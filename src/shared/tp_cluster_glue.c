@@ -344,7 +344,7 @@ static int st_publish(void *ctx, apr_pool_t *p, const char *key,
 void tp_cluster_refresh(request_rec *r, const tp_flight_params *prm,
                         const unsigned char *key, apr_size_t klen,
                         tp_flight_refresh_fn fn, void *baton,
-                        tp_refresh_res *res)
+                        tp_grant_res *res)
 {
     tp_cluster_store st;
     tp_cluster_out out;
@@ -388,7 +388,7 @@ void tp_cluster_refresh(request_rec *r, const tp_flight_params *prm,
     case TP_CLUSTER_SHARED:
     case TP_CLUSTER_GRACE:
         inc(C_LOST);
-        if (out.res.result == TP_REFRESH_OK) {
+        if (out.res.result == TP_GRANT_OK) {
             inc(C_FROM_OTHERS);
         }
         break;

@@ -140,13 +140,13 @@ static const tp_flight_params PRM = {
 };
 
 /* the refresh call: counts, answers the next tokens */
-static void refresh_ok(void *baton, apr_pool_t *p, tp_refresh_res *res)
+static void refresh_ok(void *baton, apr_pool_t *p, tp_grant_res *res)
 {
     script *s = baton;
     (void)p;
     s->calls++;
     memset(res, 0, sizeof(*res));
-    res->result = TP_REFRESH_OK;
+    res->result = TP_GRANT_OK;
     res->tokens.access = "AT-new";
     res->tokens.refresh = "RT-new";
     res->tokens.expires_in = 300;
@@ -155,20 +155,20 @@ static void refresh_ok(void *baton, apr_pool_t *p, tp_refresh_res *res)
     }
 }
 
-static void refresh_rejected(void *baton, apr_pool_t *p, tp_refresh_res *res)
+static void refresh_rejected(void *baton, apr_pool_t *p, tp_grant_res *res)
 {
     script *s = baton;
     (void)p;
     s->calls++;
     memset(res, 0, sizeof(*res));
-    res->result = TP_REFRESH_REJECTED;
+    res->result = TP_GRANT_REJECTED;
     res->why = "invalid_grant";
 }
 
 /* another node's entry in the store */
 static void put_other(script *s, char state, apr_int64_t ms)
 {
-    tp_refresh_res res;
+    tp_grant_res res;
     unsigned char *v;
     apr_size_t len;
 
@@ -194,7 +194,7 @@ START_TEST(won_then_grace)
     ck_assert_uint_eq(strlen(owner), TP_CLUSTER_OWNER_LEN);
     tp_cluster_run(unit_pool, &st, &PRM, owner, KEY, refresh_ok, s, &out);
     ck_assert_int_eq(out.how, TP_CLUSTER_WON);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_OK);
+    ck_assert_int_eq(out.res.result, TP_GRANT_OK);
     ck_assert_int_eq(s->calls, 1);
     ck_assert_int_eq(out.published, 1);
     ck_assert_int_eq(s->last_ms, 30000);         /* kept for the grace */
@@ -241,7 +241,7 @@ START_TEST(lost_waits_for_the_result)
     ck_assert_int_eq(s->claims, 1);     /* one claim, then GETs */
     ck_assert_int_eq(s->gets, 5);
     ck_assert_int_eq(s->publishes, 0);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_OK);
+    ck_assert_int_eq(out.res.result, TP_GRANT_OK);
     ck_assert_str_eq(out.res.tokens.access, "AT-other");
     ck_assert(!out.took_over);
 }
@@ -281,7 +281,7 @@ START_TEST(store_down_falls_back)
     tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
                    refresh_ok, s, &out);
     ck_assert_int_eq(out.how, TP_CLUSTER_FALLBACK);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_OK);
+    ck_assert_int_eq(out.res.result, TP_GRANT_OK);
     ck_assert_int_eq(s->calls, 1);
     ck_assert_int_eq(out.store_errors, 1);
     /* it tries to publish all the same: nothing is stored without the
@@ -332,7 +332,7 @@ START_TEST(store_fails_while_another_refreshes)
     tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
                    refresh_ok, s, &out);
     ck_assert_int_eq(out.how, TP_CLUSTER_LOST);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);
+    ck_assert_int_eq(out.res.result, TP_GRANT_UNAVAILABLE);
     ck_assert_int_eq(s->calls, 0);      /* never a second refresh */
 }
 END_TEST
@@ -348,7 +348,7 @@ START_TEST(store_fails_at_the_takeover)
     tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
                    refresh_ok, s, &out);
     ck_assert_int_eq(out.how, TP_CLUSTER_LOST);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);
+    ck_assert_int_eq(out.res.result, TP_GRANT_UNAVAILABLE);
     ck_assert_int_eq(s->calls, 0);      /* the other node may have used
                                          * the token: no second refresh */
 }
@@ -366,7 +366,7 @@ START_TEST(entry_that_does_not_open)
     tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
                    refresh_ok, s, &out);
     ck_assert_int_eq(out.how, TP_CLUSTER_LOST);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);  /* never
+    ck_assert_int_eq(out.res.result, TP_GRANT_UNAVAILABLE);  /* never
                                                                 * rejected */
     ck_assert_int_eq(out.undecodable, 1);
     ck_assert_int_eq(s->calls, 0);
@@ -376,7 +376,7 @@ START_TEST(entry_that_does_not_open)
     s->len = strlen((char *)s->val);
     tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
                    refresh_ok, s, &out);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);
+    ck_assert_int_eq(out.res.result, TP_GRANT_UNAVAILABLE);
     ck_assert_int_eq(s->calls, 0);
 }
 END_TEST
@@ -389,12 +389,12 @@ START_TEST(rejection_is_shared)
 
     tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
                    refresh_rejected, s, &out);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_REJECTED);
+    ck_assert_int_eq(out.res.result, TP_GRANT_REJECTED);
     ck_assert_int_eq(s->last_ms, 30000);
     tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
                    refresh_ok, s, &out);
     ck_assert_int_eq(out.how, TP_CLUSTER_GRACE);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_REJECTED);
+    ck_assert_int_eq(out.res.result, TP_GRANT_REJECTED);
     ck_assert_str_eq(out.res.why, "invalid_grant");
     ck_assert_int_eq(s->calls, 1);
 }
@@ -410,7 +410,7 @@ START_TEST(deadline_bounds_the_wait)
     tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
                    refresh_ok, s, &out);
     ck_assert_int_eq(out.how, TP_CLUSTER_GAVE_UP);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);
+    ck_assert_int_eq(out.res.result, TP_GRANT_UNAVAILABLE);
     ck_assert_int_eq(s->calls, 0);
     ck_assert_int_lt(s->sleeps, 400);   /* 50 ms steps over 15 s */
 }
@@ -430,7 +430,7 @@ START_TEST(late_publish_is_refused)
                    refresh_ok, s, &out);
     ck_assert_int_eq(out.how, TP_CLUSTER_WON);
     ck_assert_int_eq(out.published, 0);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_OK);   /* still ours */
+    ck_assert_int_eq(out.res.result, TP_GRANT_OK);   /* still ours */
     ck_assert_int_eq(memcmp(s->val, OTHER, TP_CLUSTER_OWNER_LEN), 0);
 }
 END_TEST
@@ -453,7 +453,7 @@ START_TEST(entries_encode_and_decode)
 {
     unsigned char key[TP_SEAL_KEY_LEN], *v;
     apr_size_t len;
-    tp_refresh_res in, out;
+    tp_grant_res in, out;
     char state;
 
     tp_seal_keygen(key);

@@ -220,12 +220,12 @@ static const tp_flight_params PRM = {
 /* the refresh itself: counts calls, answers what the baton says */
 typedef struct call {
     int calls;
-    tp_refresh_e result;
+    tp_grant_e result;
     fake *f;
     int locked_during;
 } call;
 
-static void do_refresh(void *baton, apr_pool_t *p, tp_refresh_res *res)
+static void do_refresh(void *baton, apr_pool_t *p, tp_grant_res *res)
 {
     call *c = baton;
     c->calls++;
@@ -233,7 +233,7 @@ static void do_refresh(void *baton, apr_pool_t *p, tp_refresh_res *res)
     memset(res, 0, sizeof(*res));
     res->result = c->result;
     res->why = "test";
-    if (c->result == TP_REFRESH_OK) {
+    if (c->result == TP_GRANT_OK) {
         res->tokens.access = apr_psprintf(p, "AT%d", c->calls);
         res->tokens.refresh = apr_psprintf(p, "RT%d", c->calls);
         res->tokens.expires_in = 60;
@@ -246,13 +246,13 @@ START_TEST(first_refreshes_then_grace)
 {
     tp_flight_store st;
     fake *f = new_fake(&st);
-    call c = { 0, TP_REFRESH_OK, f, 0 };
+    call c = { 0, TP_GRANT_OK, f, 0 };
     tp_flight_out out;
 
     tp_flight_key("http://idp/token", "RT0", KEY);
     tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
     ck_assert_int_eq(out.how, TP_FLIGHT_REFRESHED);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_OK);
+    ck_assert_int_eq(out.res.result, TP_GRANT_OK);
     ck_assert_str_eq(out.res.tokens.access, "AT1");
     ck_assert_int_eq(c.calls, 1);
     ck_assert(!c.locked_during);           /* the call ran unlocked */
@@ -298,7 +298,7 @@ static void write_inflight(fake *f, apr_time_t lease_end)
 static void finish_other(fake *f)
 {
     tp_flight_store s2;
-    call c2 = { 100, TP_REFRESH_OK, NULL, 0 };
+    call c2 = { 100, TP_GRANT_OK, NULL, 0 };
     tp_flight_out o2;
 
     if (f->sleeps != 4) {
@@ -325,7 +325,7 @@ START_TEST(waiters_share_the_result)
 {
     tp_flight_store st;
     fake *f = new_fake(&st);
-    call c = { 0, TP_REFRESH_OK, f, 0 };
+    call c = { 0, TP_GRANT_OK, f, 0 };
     tp_flight_out out;
 
     tp_flight_key("u", "RTW", KEY);
@@ -336,7 +336,7 @@ START_TEST(waiters_share_the_result)
     ck_assert_int_eq(c.calls, 0);            /* never refreshed itself */
     ck_assert(out.waited);
     ck_assert_int_eq(out.how, TP_FLIGHT_SHARED);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_OK);
+    ck_assert_int_eq(out.res.result, TP_GRANT_OK);
     ck_assert_str_eq(out.res.tokens.access, "AT101");
     ck_assert_int_ge(f->sleeps, 4);
 }
@@ -346,7 +346,7 @@ START_TEST(expired_lease_taken_over_once)
 {
     tp_flight_store st;
     fake *f = new_fake(&st);
-    call c = { 0, TP_REFRESH_OK, f, 0 };
+    call c = { 0, TP_GRANT_OK, f, 0 };
     tp_flight_out out;
 
     tp_flight_key("u", "RTK", KEY);
@@ -371,7 +371,7 @@ START_TEST(waiter_gives_up_at_deadline)
 {
     tp_flight_store st;
     fake *f = new_fake(&st);
-    call c = { 0, TP_REFRESH_OK, f, 0 };
+    call c = { 0, TP_GRANT_OK, f, 0 };
     tp_flight_out out;
     apr_time_t start = f->now;
 
@@ -380,7 +380,7 @@ START_TEST(waiter_gives_up_at_deadline)
     tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
     ck_assert_int_eq(c.calls, 0);
     ck_assert_int_eq(out.how, TP_FLIGHT_GAVE_UP);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);
+    ck_assert_int_eq(out.res.result, TP_GRANT_UNAVAILABLE);
     ck_assert(f->now - start >= PRM.deadline);
     ck_assert(f->now - start < PRM.deadline + apr_time_from_msec(100));
     /* backoff: no hot spinning (at most 50 ms steps after the ramp) */
@@ -392,31 +392,31 @@ START_TEST(failures_are_shared)
 {
     tp_flight_store st;
     fake *f = new_fake(&st);
-    call c = { 0, TP_REFRESH_REJECTED, f, 0 };
+    call c = { 0, TP_GRANT_REJECTED, f, 0 };
     tp_flight_out out;
 
     tp_flight_key("u", "RTF", KEY);
     tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_REJECTED);
+    ck_assert_int_eq(out.res.result, TP_GRANT_REJECTED);
     /* a rejected token stays rejected through the grace window */
     f->now += apr_time_from_sec(20);
     tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_REJECTED);
+    ck_assert_int_eq(out.res.result, TP_GRANT_REJECTED);
     ck_assert_int_eq(out.how, TP_FLIGHT_GRACE);
     ck_assert_int_eq(c.calls, 1);
 
     /* unavailable is kept briefly only */
     tp_flight_key("u", "RTU", KEY);
-    c.result = TP_REFRESH_UNAVAILABLE;
+    c.result = TP_GRANT_UNAVAILABLE;
     tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
     tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
     ck_assert_int_eq(c.calls, 2);
     ck_assert_int_eq(out.how, TP_FLIGHT_GRACE);
     f->now += apr_time_from_sec(2);
-    c.result = TP_REFRESH_OK;
+    c.result = TP_GRANT_OK;
     tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
     ck_assert_int_eq(c.calls, 3);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_OK);
+    ck_assert_int_eq(out.res.result, TP_GRANT_OK);
 }
 END_TEST
 
@@ -424,7 +424,7 @@ START_TEST(tokens_sealed_in_store)
 {
     tp_flight_store st;
     fake *f = new_fake(&st);
-    call c = { 0, TP_REFRESH_OK, f, 0 };
+    call c = { 0, TP_GRANT_OK, f, 0 };
     tp_flight_out out;
     fentry *e;
     apr_size_t i;
@@ -440,7 +440,7 @@ START_TEST(tokens_sealed_in_store)
     /* another key (a restart) cannot open it: no tokens, unavailable */
     tp_seal_keygen(seal_key);
     tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);
+    ck_assert_int_eq(out.res.result, TP_GRANT_UNAVAILABLE);
     ck_assert_int_eq(c.calls, 1);
 }
 END_TEST
@@ -449,16 +449,16 @@ START_TEST(unstorable_result_never_invites_a_second_refresh)
 {
     tp_flight_store st;
     fake *f = new_fake(&st);
-    call c = { 0, TP_REFRESH_OK, f, 0 };
+    call c = { 0, TP_GRANT_OK, f, 0 };
     tp_flight_out out;
 
     tp_flight_key("u", "RTB", KEY);
     f->fail_put_big = 1;           /* the sealed tokens do not fit */
     tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_OK);   /* the caller's own */
+    ck_assert_int_eq(out.res.result, TP_GRANT_OK);   /* the caller's own */
     tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
     ck_assert_int_eq(c.calls, 1);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);
+    ck_assert_int_eq(out.res.result, TP_GRANT_UNAVAILABLE);
 }
 END_TEST
 
@@ -466,7 +466,7 @@ START_TEST(no_lock_refreshes_nothing)
 {
     tp_flight_store st;
     fake *f = new_fake(&st);
-    call c = { 0, TP_REFRESH_OK, f, 0 };
+    call c = { 0, TP_GRANT_OK, f, 0 };
     tp_flight_out out;
     int i;
 
@@ -477,7 +477,7 @@ START_TEST(no_lock_refreshes_nothing)
         tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
         ck_assert(out.store_failed);
         ck_assert_int_eq(out.how, TP_FLIGHT_LOST);
-        ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);
+        ck_assert_int_eq(out.res.result, TP_GRANT_UNAVAILABLE);
     }
     ck_assert_int_eq(c.calls, 0);
 }
@@ -489,12 +489,12 @@ START_TEST(evicted_result_answers_unavailable_never_refreshes)
 {
     tp_flight_store st;
     fake *f = new_fake(&st);
-    call c = { 0, TP_REFRESH_OK, f, 0 };
+    call c = { 0, TP_GRANT_OK, f, 0 };
     tp_flight_out out;
 
     tp_flight_key("u", "RTE", KEY);
     tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_OK);
+    ck_assert_int_eq(out.res.result, TP_GRANT_OK);
     ck_assert_uint_gt(out.stored_len, 0);
     ck_assert(!out.unstored);
     apr_hash_clear(f->data);            /* the cache dropped the result */
@@ -504,7 +504,7 @@ START_TEST(evicted_result_answers_unavailable_never_refreshes)
     ck_assert_int_eq(c.calls, 1);       /* no second refresh */
     ck_assert(out.evicted);
     ck_assert_int_eq(out.how, TP_FLIGHT_LOST);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);
+    ck_assert_int_eq(out.res.result, TP_GRANT_UNAVAILABLE);
     /* and again: still detected, still no refresh, through the grace */
     f->now += apr_time_from_sec(19);
     tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
@@ -517,7 +517,7 @@ START_TEST(a_full_cache_costs_503s_not_second_refreshes)
 {
     tp_flight_store st;
     fake *f = new_fake(&st);
-    call c = { 0, TP_REFRESH_OK, f, 0 };
+    call c = { 0, TP_GRANT_OK, f, 0 };
     tp_flight_out out;
     unsigned char keys[50][32];
     int i, evicted = 0, grace = 0;
@@ -538,12 +538,12 @@ START_TEST(a_full_cache_costs_503s_not_second_refreshes)
                       &out);
         if (out.evicted) {
             evicted++;
-            ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);
+            ck_assert_int_eq(out.res.result, TP_GRANT_UNAVAILABLE);
         }
         else {
             grace++;
             ck_assert_int_eq(out.how, TP_FLIGHT_GRACE);
-            ck_assert_int_eq(out.res.result, TP_REFRESH_OK);
+            ck_assert_int_eq(out.res.result, TP_GRANT_OK);
         }
     }
     ck_assert_int_eq(c.calls, 50);      /* not one more */
@@ -558,8 +558,8 @@ START_TEST(a_claim_survives_other_users_results)
 {
     tp_flight_store st;
     fake *f = new_fake(&st);
-    call c = { 0, TP_REFRESH_OK, f, 0 };
-    call others = { 1000, TP_REFRESH_OK, NULL, 0 };
+    call c = { 0, TP_GRANT_OK, f, 0 };
+    call others = { 1000, TP_GRANT_OK, NULL, 0 };
     tp_flight_out out;
     unsigned char other[32];
     int i;
@@ -580,7 +580,7 @@ START_TEST(a_claim_survives_other_users_results)
     ck_assert(out.waited);
     ck_assert(!out.took_over);
     ck_assert_int_eq(out.how, TP_FLIGHT_SHARED);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_OK);
+    ck_assert_int_eq(out.res.result, TP_GRANT_OK);
 }
 END_TEST
 
@@ -588,7 +588,7 @@ START_TEST(full_claims_refresh_nothing)
 {
     tp_flight_store st;
     fake *f = new_fake_slots(&st, 4);
-    call c = { 0, TP_REFRESH_OK, f, 0 };
+    call c = { 0, TP_GRANT_OK, f, 0 };
     tp_flight_out out;
     unsigned char k[32];
     int i;
@@ -602,13 +602,13 @@ START_TEST(full_claims_refresh_nothing)
     ck_assert_int_eq(c.calls, 0);
     ck_assert(out.claims_full);
     ck_assert_int_eq(out.how, TP_FLIGHT_LOST);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_UNAVAILABLE);
+    ck_assert_int_eq(out.res.result, TP_GRANT_UNAVAILABLE);
     /* once those claims' time is over, their slots are free again */
     f->now += apr_time_from_sec(64);
     tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
     ck_assert_int_eq(c.calls, 1);
     ck_assert(!out.claims_full);
-    ck_assert_int_eq(out.res.result, TP_REFRESH_OK);
+    ck_assert_int_eq(out.res.result, TP_GRANT_OK);
 }
 END_TEST
 
@@ -616,7 +616,7 @@ START_TEST(grace_zero_keeps_nothing)
 {
     tp_flight_store st;
     fake *f = new_fake(&st);
-    call c = { 0, TP_REFRESH_OK, f, 0 };
+    call c = { 0, TP_GRANT_OK, f, 0 };
     tp_flight_out out;
     tp_flight_params prm = PRM;
 

@@ -29,7 +29,7 @@ int main(void)
     apr_initialize();
     sr = srunner_create(cookie_suite(setup, teardown));
     srunner_add_suite(sr, token_suite(setup, teardown));
-    srunner_add_suite(sr, refresh_suite(setup, teardown));
+    srunner_add_suite(sr, grant_suite(setup, teardown));
     srunner_add_suite(sr, session_suite(setup, teardown));
     srunner_add_suite(sr, flight_suite(setup, teardown));
     srunner_add_suite(sr, security_suite(setup, teardown));

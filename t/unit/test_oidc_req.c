@@ -123,8 +123,8 @@ END_TEST
 
 START_TEST(code_exchange)
 {
-    tp_refresh_cfg c;
-    tp_refresh_req req;
+    tp_grant_cfg c;
+    tp_grant_req req;
 
     memset(&c, 0, sizeof(c));
     c.client_id = "app";

@@ -11,7 +11,7 @@ typedef void (*unit_fixture)(void);
 
 Suite *cookie_suite(unit_fixture setup, unit_fixture teardown);
 Suite *token_suite(unit_fixture setup, unit_fixture teardown);
-Suite *refresh_suite(unit_fixture setup, unit_fixture teardown);
+Suite *grant_suite(unit_fixture setup, unit_fixture teardown);
 Suite *session_suite(unit_fixture setup, unit_fixture teardown);
 Suite *flight_suite(unit_fixture setup, unit_fixture teardown);
 Suite *security_suite(unit_fixture setup, unit_fixture teardown);

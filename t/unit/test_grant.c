@@ -8,8 +8,9 @@
 
 #include "core/tp_answer.h"
 #include "core/tp_b64.h"
+#include "core/tp_form.h"
 #include "core/tp_jwt.h"
-#include "core/tp_refresh.h"
+#include "core/tp_grant.h"
 #include "unit.h"
 
 static const tp_fields JSONF = { "accessToken", "refreshToken", "expiresIn" };
@@ -261,9 +262,9 @@ START_TEST(answer_capture)
 }
 END_TEST
 
-static tp_refresh_cfg cfg(tp_format_e f, const char *id, const char *secret)
+static tp_grant_cfg cfg(tp_format_e f, const char *id, const char *secret)
 {
-    tp_refresh_cfg c;
+    tp_grant_cfg c;
 
     memset(&c, 0, sizeof(c));
     c.url = "http://127.0.0.1/token";
@@ -276,49 +277,49 @@ static tp_refresh_cfg cfg(tp_format_e f, const char *id, const char *secret)
 
 START_TEST(build_json)
 {
-    tp_refresh_cfg c = cfg(TP_FORMAT_JSON, NULL, NULL);
-    tp_refresh_req r;
+    tp_grant_cfg c = cfg(TP_FORMAT_JSON, NULL, NULL);
+    tp_grant_req r;
 
-    tp_refresh_build(unit_pool, &c, "R\"T", &r);
+    tp_grant_refresh(unit_pool, &c, "R\"T", &r);
     ck_assert_str_eq(r.body, "{\"refreshToken\":\"R\\\"T\"}");
     ck_assert_str_eq(r.content_type, "application/json");
     ck_assert_ptr_null(r.authorization);
     c.fields.refresh = "rt";
-    tp_refresh_build(unit_pool, &c, "X", &r);
+    tp_grant_refresh(unit_pool, &c, "X", &r);
     ck_assert_str_eq(r.body, "{\"rt\":\"X\"}");
 }
 END_TEST
 
 START_TEST(build_oauth2)
 {
-    tp_refresh_cfg c = cfg(TP_FORMAT_OAUTH2, "my app", NULL);
-    tp_refresh_req r;
+    tp_grant_cfg c = cfg(TP_FORMAT_OAUTH2, "my app", NULL);
+    tp_grant_req r;
 
-    tp_refresh_build(unit_pool, &c, "a+b/c=", &r);
+    tp_grant_refresh(unit_pool, &c, "a+b/c=", &r);
     ck_assert_str_eq(r.body, "grant_type=refresh_token&refresh_token="
                              "a%2Bb%2Fc%3D&client_id=my%20app");
     ck_assert_str_eq(r.content_type, "application/x-www-form-urlencoded");
     ck_assert_ptr_null(r.authorization);
 
     c = cfg(TP_FORMAT_OAUTH2, "app", "s:cret");
-    tp_refresh_build(unit_pool, &c, "RT", &r);
+    tp_grant_refresh(unit_pool, &c, "RT", &r);
     ck_assert_str_eq(r.body, "grant_type=refresh_token&refresh_token=RT");
     /* base64("app:s%3Acret") */
     ck_assert_str_eq(r.authorization, "Basic YXBwOnMlM0FjcmV0");
 
-    tp_revoke_build(unit_pool, &c, "RT", &r);
+    tp_grant_revoke(unit_pool, &c, "RT", &r);
     ck_assert_str_eq(r.body, "token=RT&token_type_hint=refresh_token");
     ck_assert_str_eq(r.authorization, "Basic YXBwOnMlM0FjcmV0");
 }
 END_TEST
 
-static tp_refresh_e classify(tp_format_e f, const char *terr, int status,
+static tp_grant_e classify(tp_format_e f, const char *terr, int status,
                              const char *ct, const char *body)
 {
-    tp_refresh_cfg c = cfg(f, NULL, NULL);
-    tp_refresh_res res;
+    tp_grant_cfg c = cfg(f, NULL, NULL);
+    tp_grant_res res;
 
-    tp_refresh_classify(unit_pool, &c, terr, status, ct, body,
+    tp_grant_classify(unit_pool, &c, terr, status, ct, body,
                         body ? strlen(body) : 0, &res);
     ck_assert_ptr_nonnull(res.why);
     return res.result;
@@ -329,50 +330,50 @@ START_TEST(classify_answers)
     const char *good = "{\"accessToken\":\"AT\"}";
 
     ck_assert_int_eq(classify(TP_FORMAT_JSON, NULL, 200, "application/json",
-                              good), TP_REFRESH_OK);
+                              good), TP_GRANT_OK);
     ck_assert_int_eq(classify(TP_FORMAT_JSON, NULL, 200,
                               "application/json; charset=utf-8", good),
-                     TP_REFRESH_OK);
+                     TP_GRANT_OK);
     ck_assert_int_eq(classify(TP_FORMAT_JSON, NULL, 200,
                               "application/vnd.api+json", good),
-                     TP_REFRESH_OK);
+                     TP_GRANT_OK);
     ck_assert_int_eq(classify(TP_FORMAT_OAUTH2, NULL, 200, "application/json",
                               "{\"access_token\":\"AT\",\"token_type\":"
-                              "\"Bearer\"}"), TP_REFRESH_OK);
+                              "\"Bearer\"}"), TP_GRANT_OK);
     /* rejected: the session is over */
     ck_assert_int_eq(classify(TP_FORMAT_JSON, NULL, 400, "application/json",
                               "{\"error\":\"invalid_grant\"}"),
-                     TP_REFRESH_REJECTED);
+                     TP_GRANT_REJECTED);
     ck_assert_int_eq(classify(TP_FORMAT_JSON, NULL, 401, NULL, ""),
-                     TP_REFRESH_REJECTED);
+                     TP_GRANT_REJECTED);
     ck_assert_int_eq(classify(TP_FORMAT_JSON, NULL, 403, NULL, ""),
-                     TP_REFRESH_REJECTED);
+                     TP_GRANT_REJECTED);
     /* unavailable: the session may be fine */
     ck_assert_int_eq(classify(TP_FORMAT_JSON, "timed out", 0, NULL, NULL),
-                     TP_REFRESH_UNAVAILABLE);
+                     TP_GRANT_UNAVAILABLE);
     ck_assert_int_eq(classify(TP_FORMAT_JSON, NULL, 500, "application/json",
-                              good), TP_REFRESH_UNAVAILABLE);
+                              good), TP_GRANT_UNAVAILABLE);
     ck_assert_int_eq(classify(TP_FORMAT_JSON, NULL, 503, NULL, ""),
-                     TP_REFRESH_UNAVAILABLE);
+                     TP_GRANT_UNAVAILABLE);
     ck_assert_int_eq(classify(TP_FORMAT_JSON, NULL, 404, NULL, ""),
-                     TP_REFRESH_UNAVAILABLE);
+                     TP_GRANT_UNAVAILABLE);
     ck_assert_int_eq(classify(TP_FORMAT_JSON, NULL, 302, NULL, ""),
-                     TP_REFRESH_UNAVAILABLE);
+                     TP_GRANT_UNAVAILABLE);
     ck_assert_int_eq(classify(TP_FORMAT_JSON, NULL, 200, "text/html",
-                              "<html>login</html>"), TP_REFRESH_UNAVAILABLE);
+                              "<html>login</html>"), TP_GRANT_UNAVAILABLE);
     ck_assert_int_eq(classify(TP_FORMAT_JSON, NULL, 200, NULL, good),
-                     TP_REFRESH_UNAVAILABLE);
+                     TP_GRANT_UNAVAILABLE);
     ck_assert_int_eq(classify(TP_FORMAT_JSON, NULL, 200, "application/jsonx",
-                              good), TP_REFRESH_UNAVAILABLE);
+                              good), TP_GRANT_UNAVAILABLE);
     ck_assert_int_eq(classify(TP_FORMAT_JSON, NULL, 200, "application/json",
-                              "{garbage"), TP_REFRESH_UNAVAILABLE);
+                              "{garbage"), TP_GRANT_UNAVAILABLE);
     ck_assert_int_eq(classify(TP_FORMAT_JSON, NULL, 200, "application/json",
-                              "{\"accessToken\":7}"), TP_REFRESH_UNAVAILABLE);
+                              "{\"accessToken\":7}"), TP_GRANT_UNAVAILABLE);
     ck_assert_int_eq(classify(TP_FORMAT_JSON, NULL, 200, "application/json",
-                              "{}"), TP_REFRESH_UNAVAILABLE);
+                              "{}"), TP_GRANT_UNAVAILABLE);
     ck_assert_int_eq(classify(TP_FORMAT_OAUTH2, NULL, 200, "application/json",
                               "{\"access_token\":\"AT\",\"token_type\":"
-                              "\"mac\"}"), TP_REFRESH_UNAVAILABLE);
+                              "\"mac\"}"), TP_GRANT_UNAVAILABLE);
 }
 END_TEST
 
@@ -384,7 +385,7 @@ START_TEST(form_escape)
 }
 END_TEST
 
-Suite *refresh_suite(unit_fixture setup, unit_fixture teardown)
+Suite *grant_suite(unit_fixture setup, unit_fixture teardown)
 {
     Suite *s = suite_create("refresh");
     TCase *tc = tcase_create("grant");

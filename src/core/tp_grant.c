@@ -1,7 +1,7 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
 /*
- * The refresh-token grant: request bodies and answer classification.
+ * Token endpoint grants: request bodies and answer classification.
  */
 
 #include <stdlib.h>
@@ -12,37 +12,15 @@
 #include <apr_strings.h>
 #include <jansson.h>
 
-#include "core/tp_refresh.h"
+#include "core/tp_form.h"
+#include "core/tp_grant.h"
 
 const tp_fields tp_oauth2_fields = {
     "access_token", "refresh_token", "expires_in"
 };
 
-const char *tp_form_escape(apr_pool_t *p, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    apr_size_t n = strlen(s), i, o = 0;
-    char *out = apr_palloc(p, 3 * n + 1);
-
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-            || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'
-            || c == '~') {
-            out[o++] = (char)c;
-        }
-        else {
-            out[o++] = '%';
-            out[o++] = hex[c >> 4];
-            out[o++] = hex[c & 0x0f];
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
 /* RFC 6749 section 2.3.1: Basic with form-encoded id and secret */
-static const char *basic_auth(apr_pool_t *p, const tp_refresh_cfg *c)
+static const char *basic_auth(apr_pool_t *p, const tp_grant_cfg *c)
 {
     const char *cred = apr_pstrcat(p, tp_form_escape(p, c->client_id), ":",
                                    tp_form_escape(p, c->client_secret), NULL);
@@ -54,8 +32,8 @@ static const char *basic_auth(apr_pool_t *p, const tp_refresh_cfg *c)
 }
 
 /* form body with client authentication as configured */
-void tp_refresh_form(apr_pool_t *p, const tp_refresh_cfg *c,
-                         const char *params, tp_refresh_req *out)
+void tp_grant_form(apr_pool_t *p, const tp_grant_cfg *c,
+                         const char *params, tp_grant_req *out)
 {
     const char *body = params;
 
@@ -72,11 +50,11 @@ void tp_refresh_form(apr_pool_t *p, const tp_refresh_cfg *c,
     out->content_type = "application/x-www-form-urlencoded";
 }
 
-void tp_refresh_build(apr_pool_t *p, const tp_refresh_cfg *c, const char *rt,
-                      tp_refresh_req *out)
+void tp_grant_refresh(apr_pool_t *p, const tp_grant_cfg *c, const char *rt,
+                      tp_grant_req *out)
 {
     if (c->format == TP_FORMAT_OAUTH2) {
-        tp_refresh_form(p, c, apr_pstrcat(p, "grant_type=refresh_token"
+        tp_grant_form(p, c, apr_pstrcat(p, "grant_type=refresh_token"
                                           "&refresh_token=",
                                        tp_form_escape(p, rt), NULL), out);
         return;
@@ -97,50 +75,30 @@ void tp_refresh_build(apr_pool_t *p, const tp_refresh_cfg *c, const char *rt,
     }
 }
 
-void tp_revoke_build(apr_pool_t *p, const tp_refresh_cfg *c, const char *rt,
-                     tp_refresh_req *out)
+void tp_grant_revoke(apr_pool_t *p, const tp_grant_cfg *c, const char *rt,
+                     tp_grant_req *out)
 {
-    tp_refresh_form(p, c, apr_pstrcat(p, "token=", tp_form_escape(p, rt),
+    tp_grant_form(p, c, apr_pstrcat(p, "token=", tp_form_escape(p, rt),
                                    "&token_type_hint=refresh_token", NULL),
                  out);
 }
 
-int tp_is_json_type(const char *ct)
-{
-    const char *semi;
-    apr_size_t n;
-
-    if (!ct) {
-        return 0;
-    }
-    while (*ct == ' ') ct++;
-    semi = strchr(ct, ';');
-    n = semi ? (apr_size_t)(semi - ct) : strlen(ct);
-    while (n > 0 && ct[n - 1] == ' ') n--;
-    if (n == 16 && !strncasecmp(ct, "application/json", 16)) {
-        return 1;
-    }
-    /* application/<something>+json */
-    return n > 17 && !strncasecmp(ct, "application/", 12)
-           && !strncasecmp(ct + n - 5, "+json", 5);
-}
-
-void tp_refresh_classify(apr_pool_t *p, const tp_refresh_cfg *c,
+void tp_grant_classify(apr_pool_t *p, const tp_grant_cfg *c,
                          const char *transport_error, int status,
                          const char *content_type, const char *body,
-                         apr_size_t len, tp_refresh_res *out)
+                         apr_size_t len, tp_grant_res *out)
 {
     tp_answer_e st;
 
     memset(out, 0, sizeof(*out));
     out->status = status;
-    out->result = TP_REFRESH_UNAVAILABLE;
+    out->result = TP_GRANT_UNAVAILABLE;
     if (transport_error) {
         out->why = transport_error;
         return;
     }
     if (status == 400 || status == 401 || status == 403) {
-        out->result = TP_REFRESH_REJECTED;
+        out->result = TP_GRANT_REJECTED;
         out->why = apr_psprintf(p, "the endpoint refused the refresh token "
                                 "(HTTP %d)", status);
         return;
@@ -161,6 +119,6 @@ void tp_refresh_classify(apr_pool_t *p, const tp_refresh_cfg *c,
         out->why = tp_answer_str(st);
         return;
     }
-    out->result = TP_REFRESH_OK;
+    out->result = TP_GRANT_OK;
     out->why = "refreshed";
 }
