@@ -6,6 +6,7 @@
 #include <assert.h>
 
 #include "fuzz_common.h"
+#include "core/tp_loginstate.h"
 #include "core/tp_oidc_req.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

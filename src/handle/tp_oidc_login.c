@@ -25,6 +25,7 @@
 #include "oidc/tp_oidc_disc.h"
 #include "handle/tp_oidc_login.h"
 #include "core/tp_oidc_meta.h"
+#include "core/tp_loginstate.h"
 #include "core/tp_oidc_req.h"
 #include "oidc/tp_oidc_verify.h"
 #include "request/tp_request.h"
@@ -392,7 +393,7 @@ static int callback(request_rec *r, const tp_dir_conf *dc)
                     "was already completed.");
     }
     if (!open_state(r, dc, name, value, &st)
-        || !tp_oidc_state_equal(st.state, state)) {
+        || !tp_login_state_equal(st.state, state)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "tokenproxy: login callback refused: the login cookie "
                       "does not open or does not match (state fp=%s)",

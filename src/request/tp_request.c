@@ -15,7 +15,7 @@
 #include <apr_thread_mutex.h>
 
 #include "core/tp_cookie.h"
-#include "core/tp_oidc_req.h"
+#include "core/tp_loginstate.h"
 #include "core/tp_opencache.h"
 #include "request/tp_request.h"
 #include "core/tp_token.h"

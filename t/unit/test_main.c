@@ -38,6 +38,7 @@ int main(void)
     srunner_add_suite(sr, oidc_req_suite(setup, teardown));
     srunner_add_suite(sr, claims_suite(setup, teardown));
     srunner_add_suite(sr, opencache_suite(setup, teardown));
+    srunner_add_suite(sr, tokencookie_suite(setup, teardown));
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     printf("unit: %d passed, %d failed\n",

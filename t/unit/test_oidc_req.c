@@ -8,6 +8,7 @@
 #include <apr_strings.h>
 
 #include "core/tp_fetch_policy.h"
+#include "core/tp_loginstate.h"
 #include "core/tp_oidc_req.h"
 #include "unit.h"
 
@@ -85,11 +86,11 @@ END_TEST
 
 START_TEST(state_equality)
 {
-    ck_assert(tp_oidc_state_equal(S43, S43));
-    ck_assert(!tp_oidc_state_equal(S43, S43 "x"));
-    ck_assert(!tp_oidc_state_equal(S43, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPR"));
-    ck_assert(!tp_oidc_state_equal("", ""));
-    ck_assert(!tp_oidc_state_equal(NULL, S43));
+    ck_assert(tp_login_state_equal(S43, S43));
+    ck_assert(!tp_login_state_equal(S43, S43 "x"));
+    ck_assert(!tp_login_state_equal(S43, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPR"));
+    ck_assert(!tp_login_state_equal("", ""));
+    ck_assert(!tp_login_state_equal(NULL, S43));
 }
 END_TEST
 

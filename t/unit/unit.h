@@ -20,5 +20,6 @@ Suite *oidc_suite(unit_fixture setup, unit_fixture teardown);
 Suite *oidc_req_suite(unit_fixture setup, unit_fixture teardown);
 Suite *claims_suite(unit_fixture setup, unit_fixture teardown);
 Suite *opencache_suite(unit_fixture setup, unit_fixture teardown);
+Suite *tokencookie_suite(unit_fixture setup, unit_fixture teardown);
 
 #endif
