@@ -20,17 +20,17 @@
 
 #include "handle/tp_capture.h"
 #include "shared/tp_cluster_glue.h"
-#include "conf/tp_config.h"
-#include "handle/tp_endpoints.h"
+#include "conf/tp_conf.h"
+#include "handle/tp_refresh_endpoint.h"
 #include "handle/tp_flow.h"
 #include "handle/tp_inject.h"
 #include "oidc/tp_oidc_disc.h"
-#include "handle/tp_oidc_login.h"
-#include "handle/tp_oidc_user.h"
+#include "handle/tp_callback.h"
+#include "handle/tp_user.h"
 #include "handle/tp_replay.h"
 #include "request/tp_request.h"
-#include "request/tp_session.h"
-#include "shared/tp_shared.h"
+#include "request/tp_refresh_run.h"
+#include "shared/tp_state.h"
 #include "handle/tp_status.h"
 
 module AP_MODULE_DECLARE_DATA tokenproxy_module;

@@ -13,7 +13,7 @@
 
 #include <httpd.h>
 
-#include "conf/tp_config.h"
+#include "conf/tp_conf.h"
 #include "core/tp_fetch_policy.h"
 #include "core/tp_jose.h"
 #include "core/tp_oidc_meta.h"

@@ -11,7 +11,7 @@
 
 #include <httpd.h>
 
-#include "conf/tp_config.h"
+#include "conf/tp_conf.h"
 #include "core/tp_idtoken.h"
 #include "core/tp_oidc_meta.h"
 

@@ -10,7 +10,7 @@
 
 #include <httpd.h>
 
-#include "conf/tp_config.h"
+#include "conf/tp_conf.h"
 #include "core/tp_cookie.h"
 #include "core/tp_jwt.h"
 

@@ -19,9 +19,9 @@
 
 #include "core/tp_answer.h"
 #include "handle/tp_capture.h"
-#include "conf/tp_config.h"
+#include "conf/tp_conf.h"
 #include "core/tp_grant.h"
-#include "request/tp_session.h"
+#include "request/tp_refresh_run.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);

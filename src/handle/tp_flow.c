@@ -27,13 +27,13 @@
 #include <mod_proxy.h>
 #include <apr_strings.h>
 
-#include "conf/tp_config.h"
+#include "conf/tp_conf.h"
 #include "handle/tp_flow.h"
 #include "core/tp_jwt.h"
 #include "handle/tp_replay.h"
 #include "request/tp_request.h"
-#include "request/tp_session.h"
-#include "shared/tp_shared.h"
+#include "request/tp_refresh_run.h"
+#include "shared/tp_state.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);

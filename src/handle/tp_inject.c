@@ -12,7 +12,7 @@
 #include <http_log.h>
 #include <apr_strings.h>
 
-#include "conf/tp_config.h"
+#include "conf/tp_conf.h"
 #include "handle/tp_inject.h"
 #include "request/tp_request.h"
 #include "core/tp_token.h"

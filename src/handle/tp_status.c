@@ -11,7 +11,7 @@
 #include <apr_strings.h>
 
 #include "shared/tp_cluster_glue.h"
-#include "shared/tp_shared.h"
+#include "shared/tp_state.h"
 #include "handle/tp_status.h"
 
 static const char *const help[TP_STAT_COUNT] = {

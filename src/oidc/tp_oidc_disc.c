@@ -15,7 +15,7 @@
 
 #include "core/tp_http.h"
 #include "oidc/tp_oidc_disc.h"
-#include "request/tp_session.h"
+#include "request/tp_refresh_run.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);

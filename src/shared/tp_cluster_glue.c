@@ -23,10 +23,10 @@
 
 #include "core/tp_cluster.h"
 #include "shared/tp_cluster_glue.h"
-#include "conf/tp_config.h"
+#include "conf/tp_conf.h"
 #include "core/tp_redis.h"
 #include "core/tp_seal.h"
-#include "shared/tp_shared.h"
+#include "shared/tp_state.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);

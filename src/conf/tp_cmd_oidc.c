@@ -13,9 +13,9 @@
 #include <apr_strings.h>
 #include <apr_uri.h>
 
-#include "conf/tp_config.h"
+#include "conf/tp_conf.h"
 #include "core/tp_cookie.h"
-#include "conf/tp_oidc_conf.h"
+#include "conf/tp_cmd_oidc.h"
 
 #define MERGE(f) o->f = (add && add->f) ? add->f : base ? base->f : NULL
 

@@ -30,9 +30,9 @@
 #include <apr_strings.h>
 
 #include "core/tp_claims.h"
-#include "conf/tp_config.h"
+#include "conf/tp_conf.h"
 #include "core/tp_seal.h"
-#include "shared/tp_shared.h"
+#include "shared/tp_state.h"
 #include "core/tp_sizing.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;

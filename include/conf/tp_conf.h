@@ -13,7 +13,7 @@
 #include <apr_atomic.h>
 
 #include "core/tp_flight.h"
-#include "conf/tp_oidc_conf.h"
+#include "conf/tp_cmd_oidc.h"
 #include "core/tp_grant.h"
 #include "core/tp_sealcookie.h"
 #include "core/tp_setcookie.h"

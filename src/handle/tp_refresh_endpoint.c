@@ -13,14 +13,14 @@
 #include <http_protocol.h>
 #include <http_request.h>
 
-#include "conf/tp_config.h"
-#include "handle/tp_endpoints.h"
-#include "conf/tp_oidc_conf.h"
+#include "conf/tp_conf.h"
+#include "handle/tp_refresh_endpoint.h"
+#include "conf/tp_cmd_oidc.h"
 #include "oidc/tp_oidc_disc.h"
 #include "core/tp_oidc_req.h"
 #include "core/tp_sealcookie.h"
 #include "request/tp_request.h"
-#include "request/tp_session.h"
+#include "request/tp_refresh_run.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);

@@ -17,7 +17,7 @@
 
 #include <http_core.h>
 
-#include "conf/tp_config.h"
+#include "conf/tp_conf.h"
 #include "core/tp_cookie.h"
 #include "core/tp_csrf.h"
 

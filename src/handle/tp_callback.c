@@ -23,15 +23,15 @@
 #include "core/tp_jose.h"
 #include "core/tp_nav.h"
 #include "oidc/tp_oidc_disc.h"
-#include "handle/tp_oidc_login.h"
+#include "handle/tp_callback.h"
 #include "core/tp_oidc_meta.h"
 #include "core/tp_loginstate.h"
 #include "core/tp_oidc_req.h"
 #include "oidc/tp_oidc_verify.h"
 #include "request/tp_request.h"
-#include "request/tp_session.h"
+#include "request/tp_refresh_run.h"
 #include "core/tp_setcookie.h"
-#include "shared/tp_shared.h"
+#include "shared/tp_state.h"
 #include "core/tp_token.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;

@@ -16,10 +16,10 @@
 #include "core/tp_idtoken.h"
 #include "core/tp_jose.h"
 #include "oidc/tp_oidc_disc.h"
-#include "handle/tp_oidc_user.h"
+#include "handle/tp_user.h"
 #include "oidc/tp_oidc_verify.h"
 #include "request/tp_request.h"
-#include "request/tp_session.h"
+#include "request/tp_refresh_run.h"
 #include "core/tp_token.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;

@@ -12,7 +12,7 @@
 
 #include <httpd.h>
 
-#include "conf/tp_config.h"
+#include "conf/tp_conf.h"
 #include "core/tp_grant.h"
 #include "request/tp_request.h"
 
