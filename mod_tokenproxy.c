@@ -18,20 +18,27 @@
 #include <http_request.h>
 #include <mod_proxy.h>
 
-#include "handle/tp_capture.h"
-#include "shared/tp_cluster_glue.h"
+#include "conf/tp_check.h"
+#include "conf/tp_cmd.h"
+#include "conf/tp_cmd_main.h"
+#include "conf/tp_cmd_oidc.h"
 #include "conf/tp_conf.h"
-#include "handle/tp_refresh_endpoint.h"
+#include "handle/tp_callback.h"
+#include "handle/tp_capture.h"
 #include "handle/tp_flow.h"
 #include "handle/tp_inject.h"
-#include "oidc/tp_oidc_disc.h"
-#include "handle/tp_callback.h"
-#include "handle/tp_user.h"
+#include "handle/tp_login.h"
+#include "handle/tp_logout_endpoint.h"
+#include "handle/tp_refresh_endpoint.h"
 #include "handle/tp_replay.h"
-#include "request/tp_request.h"
-#include "request/tp_refresh_run.h"
-#include "shared/tp_state.h"
 #include "handle/tp_status.h"
+#include "handle/tp_user.h"
+#include "oidc/tp_oidc_disc.h"
+#include "request/tp_conncache.h"
+#include "request/tp_nostore.h"
+#include "shared/tp_child_http.h"
+#include "shared/tp_cluster_glue.h"
+#include "shared/tp_state.h"
 
 module AP_MODULE_DECLARE_DATA tokenproxy_module;
 
@@ -143,9 +150,19 @@ static const command_rec tp_cmds[] = {
 static int tp_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                          apr_pool_t *ptemp)
 {
+    (void)plog;
+    (void)ptemp;
     tp_conf_pre_config();
-    tp_cluster_pre_config(pconf, plog, ptemp);
-    return tp_shared_pre_config(pconf, plog, ptemp);
+    return tp_state_pre_config(pconf);
+}
+
+static int tp_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp, server_rec *s)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    return tp_check_main(s);
 }
 
 static int tp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -153,29 +170,30 @@ static int tp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     const char *err;
 
+    (void)pconf;
     (void)plog;
-    if ((err = tp_conf_check_sections(ptemp, s, &tokenproxy_module))) {
+    if ((err = tp_check_sections(ptemp, s))) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "tokenproxy: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (!tp_session_post_config(pconf)) {
+    if (!tp_child_http_post_config()) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                      "tokenproxy: curl_global_init failed");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     tp_flow_post_config();
-    tp_conf_mark_empty(ptemp, s, &tokenproxy_module);
-    if (tp_cluster_post_config(pconf, s) != OK) {
+    tp_conf_mark_empty(ptemp, s);
+    if (tp_cluster_post_config(s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    return tp_shared_post_config(pconf, ptemp, s);
+    return tp_state_post_config(ptemp, s);
 }
 
 static void tp_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    tp_session_child_init(pchild);
+    tp_child_http_child_init(pchild);
     tp_oidc_disc_child_init(pchild);
-    tp_shared_child_init(pchild, s);
+    tp_state_child_init(pchild, s);
     tp_cluster_child_init(pchild, s);
 }
 
@@ -185,22 +203,24 @@ static void tp_register_hooks(apr_pool_t *p)
 
     (void)p;
     ap_hook_pre_config(tp_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_check_config(tp_cluster_check_config, NULL, NULL,
-                         APR_HOOK_MIDDLE);
+    ap_hook_check_config(tp_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(tp_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(tp_child_init, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_pre_connection(tp_req_pre_connection, NULL, NULL,
+    ap_hook_pre_connection(tp_conncache_pre_connection, NULL, NULL,
                            APR_HOOK_MIDDLE);
     ap_hook_handler(tp_flow_handler, NULL, before_proxy, APR_HOOK_FIRST);
-    ap_hook_handler(tp_endpoints_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(tp_refresh_endpoint_handler, NULL, NULL,
+                    APR_HOOK_MIDDLE);
+    ap_hook_handler(tp_logout_endpoint_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(tp_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_handler(tp_oidc_login_handler, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_handler(tp_oidc_user_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(tp_login_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(tp_callback_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(tp_user_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(tp_capture_insert, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(proxy, fixups, tp_inject_fixups, NULL, NULL,
                       APR_HOOK_MIDDLE);
     tp_replay_register();
-    tp_session_register();
+    tp_nostore_register();
     tp_capture_register();
 }
 
@@ -208,7 +228,7 @@ AP_DECLARE_MODULE(tokenproxy) = {
     STANDARD20_MODULE_STUFF,
     tp_dir_conf_create,
     tp_dir_conf_merge,
-    tp_shared_srv_create,
+    tp_srv_conf_create,
     NULL,
     tp_cmds,
     tp_register_hooks,

@@ -59,6 +59,11 @@ run_tap() {  # label log seconds command...
     fi
 }
 
+# 0. the layer rule of src/ (t/layers.pl): the core knows no httpd, each
+# folder includes only the ones below it, no include cycle, no file over
+# 600 lines
+run_tap "layers of src/ and include/" "$top/t/layers.log" 60 perl t/layers.pl
+
 # 1. unit tests of the request-free sources: everything in src/core
 unit_src=(src/core/*.c)
 unit_pc=(apr-1 apr-util-1 check openssl jansson libcurl hiredis)

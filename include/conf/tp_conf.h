@@ -1,25 +1,32 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
 /*
- * tp_config: per-directory configuration of mod_tokenproxy and the
- * handlers of its directives.  The directive table itself lives in
- * mod_tokenproxy.c.
+ * tp_conf: mod_tokenproxy's configuration records and their effective
+ * values.  The per-directory record (every TokenProxy* directive but the
+ * main-server ones), its creation and merge (a value set in an inner
+ * section wins, an unset one is inherited); the main server's record
+ * (TokenProxyCache, TokenProxyTokenSize, TokenProxyRefreshSlots and the
+ * TokenProxyCluster* directives); and what the configuration being read
+ * uses, for the shared state to read at post_config.  The directive
+ * handlers are tp_cmd, tp_cmd_oidc and tp_cmd_main; the startup checks
+ * tp_check; the directive table is in mod_tokenproxy.c.
  */
-#ifndef TP_CONFIG_H
-#define TP_CONFIG_H
+#ifndef TP_CONF_H
+#define TP_CONF_H
 
 #include <httpd.h>
 #include <http_config.h>
 #include <apr_atomic.h>
 
 #include "core/tp_flight.h"
-#include "conf/tp_cmd_oidc.h"
 #include "core/tp_grant.h"
+#include "core/tp_redis.h"
 #include "core/tp_sealcookie.h"
 #include "core/tp_setcookie.h"
 
 #define TP_DEFAULT_ACCESS_COOKIE   "accessToken"
 #define TP_DEFAULT_REFRESH_COOKIE  "refreshToken"
+#define TP_DEFAULT_ID_COOKIE       "idToken"
 #define TP_DEFAULT_LOGIN_URL       "/login"
 #define TP_DEFAULT_COOKIE_PATH     "/"
 #define TP_DEFAULT_TIMEOUT         5          /* seconds */
@@ -27,8 +34,27 @@
 #define TP_DEFAULT_REPLAY_MAX      1048576    /* bytes */
 #define TP_DEFAULT_REFRESH_MAX_AGE 604800     /* seconds: 7 days */
 #define TP_DEFAULT_GRACE           30         /* seconds */
+#define TP_DEFAULT_POST_LOGOUT_URL "/"
+#define TP_DEFAULT_SCOPE           "openid"
+
+#define TP_DEFAULT_CACHE           "shmcb"
+#define TP_DEFAULT_CACHE_SIZE      33554432   /* 32 MiB */
+#define TP_DEFAULT_TOKEN_SIZE      1024       /* bytes: access + refresh */
+#define TP_DEFAULT_SLOTS           65536
+#define TP_CLUSTER_DEFAULT_TIMEOUT_MS 500
 
 #define TP_UNSET (-1)
+
+/* The OpenID Connect login settings of a section. */
+typedef struct tp_oidc_conf {
+    const char *issuer;             /* TokenProxyOIDCProvider */
+    const char *redirect_uri;       /* TokenProxyRedirectURI: path or URL */
+    const char *scope;              /* TokenProxyScope, "openid" first */
+    apr_array_header_t *params;     /* TokenProxyAuthParam: name, value,
+                                     * name, value... (const char *) */
+    const char *post_logout_url;    /* TokenProxyPostLogoutURL */
+    const char *id_cookie;          /* TokenProxyIDCookie */
+} tp_oidc_conf;
 
 typedef struct tp_dir_conf {
     int enabled;                 /* TokenProxy */
@@ -68,13 +94,31 @@ typedef struct tp_dir_conf {
     int empty;
 } tp_dir_conf;
 
+/* The main server's settings (the directives are main-server only). */
+typedef struct tp_srv_conf {
+    const char *cache;           /* TokenProxyCache, NULL: default */
+    apr_int64_t token_size;      /* TokenProxyTokenSize, 0: default */
+    apr_int64_t slots;           /* TokenProxyRefreshSlots, 0: default */
+    int cluster;                 /* TokenProxyCluster is set */
+    tp_redis_url cluster_url;
+    const char *cluster_where;   /* redis://host:port/db, no password */
+    int cluster_key_set;         /* TokenProxyClusterKey */
+    unsigned char cluster_key[TP_SEAL_KEY_LEN];
+    apr_interval_time_t cluster_timeout; /* TokenProxyClusterTimeout */
+} tp_srv_conf;
+
 void *tp_dir_conf_create(apr_pool_t *p, char *dir);
 void *tp_dir_conf_merge(apr_pool_t *p, void *basev, void *addv);
+void *tp_srv_conf_create(apr_pool_t *p, server_rec *s);
+
+/* The main server's record (s: the main server; the directives are
+ * main-server only). */
+const tp_srv_conf *tp_srv_conf_get(const server_rec *s);
 
 /* Marks each server's per-directory defaults that set no directive as
  * empty, so that the per-request merge of a <Location> onto them is a
  * copy.  Run at post_config, when no directive changes them any more. */
-void tp_conf_mark_empty(apr_pool_t *ptemp, server_rec *s, module *m);
+void tp_conf_mark_empty(apr_pool_t *ptemp, server_rec *s);
 
 /* Effective values, with the defaults applied. */
 int tp_conf_enabled(const tp_dir_conf *dc);
@@ -87,49 +131,35 @@ const char *tp_conf_login_url(const tp_dir_conf *dc);
 apr_int64_t tp_conf_skew(const tp_dir_conf *dc);
 apr_int64_t tp_conf_replay_max(const tp_dir_conf *dc);
 apr_int64_t tp_conf_refresh_max_age(const tp_dir_conf *dc);
+apr_interval_time_t tp_conf_timeout(const tp_dir_conf *dc);
 /* The single-flight timing for this section's refresh timeout. */
 void tp_conf_flight(const tp_dir_conf *dc, tp_flight_params *prm);
-/* Fills *c; returns 0 when no TokenProxyRefreshURL applies.  With
- * TokenProxyOIDCProvider and no TokenProxyRefreshURL, returns 1 with
- * c->url NULL and the oauth2 format: the caller takes the discovered
- * token_endpoint. */
-int tp_conf_refresh(const tp_dir_conf *dc, tp_grant_cfg *c);
 
-/* What tp_conf_refresh() returns, without filling anything. */
+/* Can this section refresh tokens: a TokenProxyRefreshURL, or a
+ * TokenProxyOIDCProvider (whose token_endpoint is discovered)? */
 int tp_conf_can_refresh(const tp_dir_conf *dc);
+
+/* The token endpoint client of this section: its URL (NULL with
+ * TokenProxyOIDCProvider and no TokenProxyRefreshURL: the caller takes
+ * the discovered token_endpoint, in the oauth2 format), format, client,
+ * timeout and JSON member names. */
+void tp_conf_grant(const tp_dir_conf *dc, tp_grant_cfg *c);
+
+/* The Set-Cookie attributes of the token cookies. */
 void tp_conf_cookie_attrs(const tp_dir_conf *dc, tp_cookie_attrs *a);
 
-const char *tp_cmd_enable(cmd_parms *cmd, void *dcv, int on);
-const char *tp_cmd_access_cookie(cmd_parms *cmd, void *dcv, const char *name);
-const char *tp_cmd_refresh_cookie(cmd_parms *cmd, void *dcv, const char *name);
-const char *tp_cmd_url(cmd_parms *cmd, void *dcv, const char *url);
-const char *tp_cmd_format(cmd_parms *cmd, void *dcv, const char *fmt);
-const char *tp_cmd_client(cmd_parms *cmd, void *dcv, const char *id,
-                          const char *secret);
-const char *tp_cmd_seconds(cmd_parms *cmd, void *dcv, const char *arg);
-const char *tp_cmd_bytes(cmd_parms *cmd, void *dcv, const char *arg);
-const char *tp_cmd_json_field(cmd_parms *cmd, void *dcv, const char *which,
-                              const char *name);
-const char *tp_cmd_flag(cmd_parms *cmd, void *dcv, int on);
-const char *tp_cmd_samesite(cmd_parms *cmd, void *dcv, const char *arg);
-const char *tp_cmd_cookie_path(cmd_parms *cmd, void *dcv, const char *arg);
-const char *tp_cmd_login_url(cmd_parms *cmd, void *dcv, const char *arg);
-const char *tp_cmd_cookie_secure(cmd_parms *cmd, void *dcv, int on);
-const char *tp_cmd_cookie_key(cmd_parms *cmd, void *dcv, const char *file);
-/* Read a key file (32 bytes as hex or base64) for a directive; NULL on
- * success, else the error message. */
-const char *tp_conf_read_key(cmd_parms *cmd, const char *file,
-                             unsigned char key[TP_SEAL_KEY_LEN]);
-const char *tp_cmd_trusted_origin(cmd_parms *cmd, void *dcv,
-                                  const char *origin);
-const char *tp_cmd_csrf_header(cmd_parms *cmd, void *dcv, const char *name);
-
-/* Startup check of every <Location> and <Directory> section, merged with
- * the server defaults and the sections whose path is a prefix of its own:
- * __Host-/__Secure- cookie names against contradicting settings made in
- * another section.  Returns an error message or NULL. */
-const char *tp_conf_check_sections(apr_pool_t *p, server_rec *s,
-                                   module *m);
+/* The OpenID Connect settings, with the defaults applied (dc->oidc may be
+ * NULL; the issuer is NULL without TokenProxyOIDCProvider). */
+const char *tp_oidc_issuer(const tp_dir_conf *dc);
+const char *tp_oidc_redirect_uri(const tp_dir_conf *dc);
+const char *tp_oidc_scope(const tp_dir_conf *dc);
+const apr_array_header_t *tp_oidc_params(const tp_dir_conf *dc);
+const char *tp_oidc_post_logout_url(const tp_dir_conf *dc);
+const char *tp_oidc_id_cookie(const tp_dir_conf *dc);
+/* A provider, a client and a redirect URI: the login can run. */
+int tp_oidc_ready(const tp_dir_conf *dc);
+#define TP_OIDC_READY_NEEDS "TokenProxyOIDCProvider, TokenProxyClient and " \
+                            "TokenProxyRedirectURI"
 
 /* What the configuration uses, for the shared state to read at
  * post_config: the directive handlers note it, tp_conf_pre_config (in the
@@ -142,8 +172,7 @@ typedef struct tp_conf_uses {
 
 void tp_conf_pre_config(void);
 void tp_conf_uses_get(tp_conf_uses *u);
-/* Note that this configuration refreshes tokens other than through
- * TokenProxyRefreshURL (TokenProxyOIDCProvider's token_endpoint). */
 void tp_conf_note_refresh(void);
+void tp_conf_note_keys(void);
 
-#endif /* TP_CONFIG_H */
+#endif /* TP_CONF_H */

@@ -63,4 +63,10 @@ int tp_cookie_split(apr_pool_t *p, const char *value,
 /* Non-zero when `name` is a valid cookie-name (an RFC 7230 token). */
 int tp_cookie_name_valid(const char *name);
 
+/* The prefixes of RFC 6265bis section 4.1.3: a "__Host-" cookie must be
+ * Secure, with Path=/ and no Domain; a "__Secure-" (or "__Host-") one
+ * Secure. */
+int tp_cookie_host_prefixed(const char *name);
+int tp_cookie_secure_prefixed(const char *name);
+
 #endif /* TP_COOKIE_H */

@@ -15,6 +15,10 @@
 
 #include "core/tp_grant.h"
 
+/* Is `name` a parameter of the authorization request itself, which
+ * TokenProxyAuthParam cannot set? */
+int tp_oidc_protocol_param(const char *name);
+
 typedef struct tp_auth_req {
     const char *endpoint;           /* authorization_endpoint */
     const char *client_id, *redirect_uri, *scope;

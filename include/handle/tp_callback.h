@@ -1,24 +1,22 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
 /*
- * tp_oidc_login: the handlers of the OpenID Connect login (the user
- * endpoint is tp_oidc_user).
- *   tokenproxy-login     GET [?return=PATH]: 302 to the provider's
- *                        authorization_endpoint (code flow, PKCE S256),
- *                        the login state in a sealed SameSite=Lax cookie;
- *   tokenproxy-callback  at TokenProxyRedirectURI: checks the state,
- *                        exchanges the code, validates the ID token, sets
- *                        the token and ID cookies, 302 to the return path;
- *   tokenproxy-user      GET: the session's ID token claims as JSON.
+ * tp_callback: the handler "tokenproxy-callback", at
+ * TokenProxyRedirectURI: the end of a login.  It takes the login cookie of
+ * the answer's state (cleared whatever happens: it is good for one
+ * callback), checks the state and the login's age, exchanges the code
+ * with the PKCE verifier (tp_oidc_exchange), validates the ID token with
+ * the login's nonce, sets the token and ID cookies and sends the browser
+ * to the login's return path.  Refusals get 400/401/403 (a page for
+ * navigations, JSON otherwise), or 503 when the provider is down.
  */
-#ifndef TP_OIDC_LOGIN_H
-#define TP_OIDC_LOGIN_H
+#ifndef TP_CALLBACK_H
+#define TP_CALLBACK_H
 
 #include <httpd.h>
 
-#define TP_HANDLER_LOGIN    "tokenproxy-login"
 #define TP_HANDLER_CALLBACK "tokenproxy-callback"
 
-int tp_oidc_login_handler(request_rec *r);
+int tp_callback_handler(request_rec *r);
 
-#endif /* TP_OIDC_LOGIN_H */
+#endif /* TP_CALLBACK_H */

@@ -2,9 +2,10 @@
 
 /*
  * tp_status: the handler "tokenproxy-status".  The refresh counters since
- * start, summed over all child processes, and the cache's fill level, as
- * JSON, or as Prometheus text with ?format=prometheus.  Restrict it like
- * server-status (Require ip ...): it shows no token, but it shows load.
+ * start, summed over all child processes, the cache's fill level, and the
+ * cluster's state and counters, as JSON, or as Prometheus text with
+ * ?format=prometheus.  Restrict it like server-status (Require ip ...): it
+ * shows no token, but it shows load.
  */
 #ifndef TP_STATUS_H
 #define TP_STATUS_H

@@ -15,13 +15,12 @@
 #include "core/tp_jwt.h"
 
 struct tp_replay;
-struct tp_conn;
 
 typedef struct tp_req {
     /* from the client */
     const char *access;        /* the access token to send, or NULL */
     const char *refresh;       /* a usable refresh token, or NULL; read
-                                * it through tp_req_refresh(), which
+                                * it through tp_req_refresh_token(), which
                                 * opens the cookie on first need */
     int had_token_cookie;      /* any token cookie at all was sent */
     const char *cookie_out;    /* the Cookie header for upstream, or NULL */
@@ -43,24 +42,24 @@ typedef struct tp_req {
     int cookies_set;           /* rotated cookies are on the response */
     int attempts;              /* upstream attempts made */
     struct tp_replay *replay;  /* the kept request body, or NULL */
-    /* the refresh cookie as it arrived, opened by tp_req_refresh() */
+    /* the refresh cookie as it arrived, opened by tp_req_refresh_token() */
     tp_cookie_match refresh_found;
-    int refresh_read;          /* tp_req_refresh() has looked at it */
+    int refresh_read;          /* tp_req_refresh_token() has looked */
     /* the access token as read from the cookie, and its JWT times: read
      * through tp_req_access_times() */
     const char *access_read;
     const char *bearer;        /* "Bearer " access_read, or NULL */
     tp_jwt_times access_times;
     int access_has_times;      /* 1, 0 (no exp), -1 (not read yet) */
-    struct tp_conn *conn;      /* the connection's cache, when its entry
-                                * oc_gen is access_read */
+    int cached;                /* the connection's cache (tp_conncache)
+                                * holds access_read as entry oc_gen */
     unsigned long oc_gen;
 } tp_req;
 
 /* The request's context, reading the cookies on the first call.  The
  * access cookie is opened and checked then; the refresh cookie is taken
  * out of the upstream's Cookie header then too, but opened only by
- * tp_req_refresh(). */
+ * tp_req_refresh_token(). */
 tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc);
 
 /* The usable refresh token, or NULL: the refresh cookie opened (unsealed,
@@ -68,16 +67,12 @@ tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc);
  * refresh handler needs it.  A request with a valid access token that
  * refreshes nothing never opens it; a damaged refresh cookie is then
  * noticed (and cleared) only when it is needed. */
-const char *tp_req_refresh(request_rec *r, const tp_dir_conf *dc,
-                           tp_req *rq);
-
-/* pre_connection hook: a client connection's cache of its last access
- * cookie (HTTP/2 streams share their primary connection's). */
-int tp_req_pre_connection(conn_rec *c, void *csd);
+const char *tp_req_refresh_token(request_rec *r, const tp_dir_conf *dc,
+                                 tp_req *rq);
 
 /* The JWT exp and iat of `token`: 1 and *t when it is a JWT with exp.
  * For the access token read from the cookie they are read once per
- * connection and cookie value (tp_opencache). */
+ * connection and cookie value (tp_conncache). */
 int tp_req_access_times(request_rec *r, tp_req *rq, const char *token,
                         tp_jwt_times *t);
 

@@ -336,3 +336,13 @@ int tp_cookie_split(apr_pool_t *p, const char *value,
     }
     return n;
 }
+
+int tp_cookie_host_prefixed(const char *name)
+{
+    return !strncmp(name, "__Host-", 7);
+}
+
+int tp_cookie_secure_prefixed(const char *name)
+{
+    return tp_cookie_host_prefixed(name) || !strncmp(name, "__Secure-", 9);
+}

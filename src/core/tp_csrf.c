@@ -104,7 +104,7 @@ static int trusted(const apr_array_header_t *list, const char *origin)
  *   3. without one: Sec-Fetch-Site: cross-site is refused;
  *   4. the TokenProxyCSRFHeader, when configured, must be there.
  */
-/* The methods the check always lets through; tp_session_csrf() skips
+/* The methods the check always lets through; tp_browser_csrf() skips
  * them by method number before it gathers the headers. */
 static int safe_method(const char *method)
 {

@@ -14,6 +14,23 @@
 #include "core/tp_oidc_req.h"
 #include "core/tp_token.h"
 
+int tp_oidc_protocol_param(const char *name)
+{
+    static const char *const own[] = {
+        "response_type", "client_id", "redirect_uri", "scope", "state",
+        "nonce", "code_challenge", "code_challenge_method", "response_mode",
+        "request", "request_uri", NULL
+    };
+    int i;
+
+    for (i = 0; own[i]; i++) {
+        if (!strcmp(name, own[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static const char *param(apr_pool_t *p, const char *name, const char *value)
 {
     return apr_pstrcat(p, "&", name, "=", tp_form_escape(p, value), NULL);

@@ -17,11 +17,12 @@
 #include <util_filter.h>
 #include <apr_strings.h>
 
-#include "core/tp_answer.h"
-#include "handle/tp_capture.h"
 #include "conf/tp_conf.h"
+#include "core/tp_answer.h"
 #include "core/tp_grant.h"
-#include "request/tp_refresh_run.h"
+#include "handle/tp_capture.h"
+#include "request/tp_cookies.h"
+#include "request/tp_request.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);
@@ -99,13 +100,13 @@ static apr_status_t capture_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     apr_brigade_flatten(ctx->held, body, &len);
     body[len] = '\0';
     dc = ap_get_module_config(r->per_dir_config, &tokenproxy_module);
-    tp_conf_refresh(dc, &cfg);
+    tp_conf_grant(dc, &cfg);
     st = tp_answer_capture(r->pool, body, len, &cfg.fields, &tokens, &out,
                            &out_len);
     ap_remove_output_filter(f);
     apr_brigade_cleanup(bb);
     if (st == TP_ANSWER_OK) {
-        tp_session_set_cookies(r, dc, &tokens, NULL);
+        tp_cookies_set_tokens(r, dc, tp_req_get(r, dc), &tokens, NULL);
         apr_table_unset(r->headers_out, "Cache-Control");
         apr_table_unset(r->headers_out, "Expires");
         apr_table_unset(r->headers_out, "Content-Length");

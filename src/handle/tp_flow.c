@@ -28,12 +28,15 @@
 #include <apr_strings.h>
 
 #include "conf/tp_conf.h"
-#include "handle/tp_flow.h"
 #include "core/tp_jwt.h"
+#include "handle/tp_flow.h"
 #include "handle/tp_replay.h"
-#include "request/tp_request.h"
+#include "request/tp_browser.h"
+#include "request/tp_cookies.h"
 #include "request/tp_refresh_run.h"
-#include "shared/tp_state.h"
+#include "request/tp_reply.h"
+#include "request/tp_request.h"
+#include "shared/tp_stats.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);
@@ -130,12 +133,30 @@ static int over(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
 
     if (!tp_conf_public(dc) || rq->anonymous
         || !tp_replay_possible(rq->replay)) {
-        return tp_session_over(r, dc);
+        return tp_reply_over(r, dc, rq);
     }
-    tp_session_clear_cookies(r, dc);
+    tp_cookies_clear(r, dc, rq);
     rq->anonymous = 1;
     rv = replay(r, rq);
-    return upstream_401(r, rv) ? tp_session_over(r, dc) : rv;
+    return upstream_401(r, rv) ? tp_reply_over(r, dc, rq) : rv;
+}
+
+/* Refresh now: DECLINED when the caller goes on (*rejected set when the
+ * refresh token was refused), else the answer (503: the endpoint is
+ * unavailable, and the session may be fine). */
+static int refresh(request_rec *r, const tp_dir_conf *dc, tp_req *rq,
+                   int *rejected)
+{
+    switch (tp_refresh_run(r, dc, rq)) {
+    case TP_GRANT_OK:
+        break;
+    case TP_GRANT_UNAVAILABLE:
+        return tp_reply_unavailable(r);
+    case TP_GRANT_REJECTED:
+        *rejected = 1;
+        break;
+    }
+    return DECLINED;
 }
 
 int tp_flow_handler(request_rec *r)
@@ -143,7 +164,7 @@ int tp_flow_handler(request_rec *r)
     const tp_dir_conf *dc;
     tp_req *rq;
     const char *why;
-    int can_refresh, rv;
+    int can_refresh, rv, rejected = 0;
 
     if (!r->handler || strcmp(r->handler, "proxy-server")
         || r->proxyreq == PROXYREQ_NONE) {
@@ -153,8 +174,8 @@ int tp_flow_handler(request_rec *r)
     if (!tp_conf_enabled(dc)) {
         /* a login whose answer becomes cookies: a cross-site login POST
          * would put another account's session into the user's browser */
-        if (tp_conf_capture(dc) && (why = tp_session_csrf(r, dc)) != NULL) {
-            return tp_session_forbidden(r, why);
+        if (tp_conf_capture(dc) && (why = tp_browser_csrf(r, dc)) != NULL) {
+            return tp_reply_forbidden(r, why);
         }
         return DECLINED;
     }
@@ -163,47 +184,44 @@ int tp_flow_handler(request_rec *r)
         return DECLINED;        /* our own call of ap_run_handler */
     }
     rq->in_flow = 1;
-    if ((why = tp_session_csrf(r, dc)) != NULL) {
-        return tp_session_forbidden(r, why);     /* nothing goes upstream */
+    if ((why = tp_browser_csrf(r, dc)) != NULL) {
+        return tp_reply_forbidden(r, why);       /* nothing goes upstream */
     }
     /* the refresh cookie is opened only when it is needed */
     can_refresh = tp_conf_can_refresh(dc);
 
     /* 1. refresh before asking the upstream */
     if (can_refresh && (!rq->access || expiring(r, dc, rq))
-        && tp_req_refresh(r, dc, rq)) {
-        switch (tp_session_refresh(r, dc, rq)) {
-        case TP_GRANT_OK:
-            break;
-        case TP_GRANT_UNAVAILABLE:
-            return tp_session_unavailable(r);
-        case TP_GRANT_REJECTED:
+        && tp_req_refresh_token(r, dc, rq)) {
+        if ((rv = refresh(r, dc, rq, &rejected)) != DECLINED) {
+            return rv;
+        }
+        if (rejected) {
             rq->access = NULL;
             rq->refresh = NULL;
             can_refresh = 0;
             if (!tp_conf_public(dc)) {
-                return tp_session_over(r, dc);
+                return tp_reply_over(r, dc, rq);
             }
-            tp_session_clear_cookies(r, dc);
-            break;
+            tp_cookies_clear(r, dc, rq);
         }
     }
 
     /* 2. nothing to send */
     if (!rq->access) {
         if (!tp_conf_public(dc)) {
-            return tp_session_over(r, dc);
+            return tp_reply_over(r, dc, rq);
         }
         if (rq->had_token_cookie && !rq->cookies_set) {
-            tp_session_clear_cookies(r, dc);
+            tp_cookies_clear(r, dc, rq);
         }
         rq->anonymous = 1;
         rv = ap_run_handler(r);
-        return upstream_401(r, rv) ? tp_session_over(r, dc) : rv;
+        return upstream_401(r, rv) ? tp_reply_over(r, dc, rq) : rv;
     }
 
     /* 3. ask the upstream */
-    tp_session_clear_unopened(r, dc);
+    tp_cookies_clear_unopened(r, dc, rq);
     if (overrides_401(r)) {
         /* mod_proxy lowers it; a replay sends the client's again */
         rq->max_forwards = apr_table_get(r->headers_in, "Max-Forwards");
@@ -217,20 +235,18 @@ int tp_flow_handler(request_rec *r)
         return rv;
     }
     if (!rq->injected) {
-        return tp_session_over(r, dc);
+        return tp_reply_over(r, dc, rq);
     }
 
     /* 4. the upstream refused our token */
-    if (rq->refreshed || !can_refresh || !tp_req_refresh(r, dc, rq)) {
+    if (rq->refreshed || !can_refresh || !tp_req_refresh_token(r, dc, rq)) {
         /* a fresh token refused, or none to be had */
         return over(r, dc, rq);
     }
-    switch (tp_session_refresh(r, dc, rq)) {
-    case TP_GRANT_OK:
-        break;
-    case TP_GRANT_UNAVAILABLE:
-        return tp_session_unavailable(r);
-    case TP_GRANT_REJECTED:
+    if ((rv = refresh(r, dc, rq, &rejected)) != DECLINED) {
+        return rv;
+    }
+    if (rejected) {
         return over(r, dc, rq);
     }
     if (!tp_replay_possible(rq->replay)) {
@@ -238,11 +254,11 @@ int tp_flow_handler(request_rec *r)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "tokenproxy: upstream 401 to a request whose body "
                       "could not be kept; refreshed, not replayed");
-        return tp_session_json(r, HTTP_UNAUTHORIZED,
-                               "{\"error\":\"token_refreshed\","
-                               "\"message\":\"retry the request\"}\n",
-                               "WWW-Authenticate",
-                               "Bearer realm=\"tokenproxy\"");
+        return tp_reply_json(r, HTTP_UNAUTHORIZED,
+                             "{\"error\":\"token_refreshed\","
+                             "\"message\":\"retry the request\"}\n",
+                             "WWW-Authenticate",
+                             "Bearer realm=\"tokenproxy\"");
     }
     rv = replay(r, rq);
     if (upstream_401(r, rv)) {

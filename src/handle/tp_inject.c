@@ -13,9 +13,9 @@
 #include <apr_strings.h>
 
 #include "conf/tp_conf.h"
+#include "core/tp_token.h"
 #include "handle/tp_inject.h"
 #include "request/tp_request.h"
-#include "core/tp_token.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);

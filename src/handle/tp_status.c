@@ -10,26 +10,44 @@
 #include <http_protocol.h>
 #include <apr_strings.h>
 
-#include "shared/tp_cluster_glue.h"
-#include "shared/tp_state.h"
 #include "handle/tp_status.h"
+#include "shared/tp_cluster_glue.h"
+#include "shared/tp_cluster_stats.h"
+#include "shared/tp_state.h"
+#include "shared/tp_stats.h"
 
-static const char *const help[TP_STAT_COUNT] = {
-    "Refresh calls made to the refresh endpoint.",
-    "Refresh calls that returned new tokens.",
-    "Refresh calls the endpoint rejected (the session was over).",
-    "Refresh calls that failed for want of the endpoint.",
-    "Requests that waited for another request's refresh.",
-    "Requests that used a stored refresh result (grace window).",
-    "Refreshes taken over after another's lease ran out.",
-    "Requests that gave up waiting for another's refresh.",
-    "Requests replayed after an upstream 401.",
-    "Requests whose refresh result, within its grace window, had been "
-    "evicted from TokenProxyCache (answered 503, nothing refreshed).",
-    "Refresh results TokenProxyCache would not store.",
-    "Requests that needed a refresh and found no free slot in "
-    "TokenProxyRefreshSlots (answered 503, nothing refreshed)."
-};
+/* The cluster's part: a JSON member "cluster":{...} (without a leading
+ * comma), or Prometheus lines. */
+static void cluster_status(request_rec *r, int prometheus)
+{
+    const char *state = tp_cluster_state(r);
+    int i;
+
+    if (prometheus) {
+        ap_rprintf(r, "# HELP tokenproxy_cluster_up 1 when the cluster's "
+                   "Redis answers, 0 when it does not, -1 when no "
+                   "TokenProxyCluster is configured.\n"
+                   "# TYPE tokenproxy_cluster_up gauge\n"
+                   "tokenproxy_cluster_up %d\n",
+                   !strcmp(state, "up") ? 1 : !strcmp(state, "down") ? 0
+                                                                     : -1);
+        for (i = 0; i < TP_CL_COUNT; i++) {
+            ap_rprintf(r, "# HELP tokenproxy_cluster_%s_total %s\n"
+                       "# TYPE tokenproxy_cluster_%s_total counter\n"
+                       "tokenproxy_cluster_%s_total %" APR_UINT64_T_FMT "\n",
+                       tp_cluster_stat_name(i), tp_cluster_stat_help(i),
+                       tp_cluster_stat_name(i), tp_cluster_stat_name(i),
+                       tp_cluster_stat_get(i));
+        }
+        return;
+    }
+    ap_rprintf(r, "\"cluster\":{\"state\":\"%s\"", state);
+    for (i = 0; i < TP_CL_COUNT; i++) {
+        ap_rprintf(r, ",\"%s\":%" APR_UINT64_T_FMT, tp_cluster_stat_name(i),
+                   tp_cluster_stat_get(i));
+    }
+    ap_rputs("}", r);
+}
 
 static int wants_prometheus(request_rec *r)
 {
@@ -57,7 +75,7 @@ int tp_status_handler(request_rec *r)
     if (r->method_number != M_GET) {
         return HTTP_METHOD_NOT_ALLOWED;
     }
-    have_fill = tp_shared_fill(r, &fill);
+    have_fill = tp_state_fill(r, &fill);
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
 
     if (wants_prometheus(r)) {
@@ -69,7 +87,7 @@ int tp_status_handler(request_rec *r)
             ap_rprintf(r, "# HELP tokenproxy_%s_total %s\n"
                        "# TYPE tokenproxy_%s_total counter\n"
                        "tokenproxy_%s_total %" APR_UINT64_T_FMT "\n",
-                       tp_stat_name(i), help[i], tp_stat_name(i),
+                       tp_stat_name(i), tp_stat_help(i), tp_stat_name(i),
                        tp_stat_name(i), tp_stat_get(i));
         }
         if (have_fill) {
@@ -103,7 +121,7 @@ int tp_status_handler(request_rec *r)
                        fill.claims.in_flight, fill.claims.done,
                        fill.claims.failed, fill.claims.slots);
         }
-        tp_cluster_status(r, 1);
+        cluster_status(r, 1);
         return OK;
     }
 
@@ -116,7 +134,7 @@ int tp_status_handler(request_rec *r)
         ap_rprintf(r, "\"%s\":%" APR_UINT64_T_FMT ",", tp_stat_name(i),
                    tp_stat_get(i));
     }
-    ap_rprintf(r, "\"cache\":{\"provider\":\"%s\"", tp_shared_cache_name());
+    ap_rprintf(r, "\"cache\":{\"provider\":\"%s\"", tp_state_cache_name());
     if (have_fill) {
         ap_rprintf(r, ",\"entries\":%ld,\"bytes\":%" APR_UINT64_T_FMT,
                    fill.entries, fill.bytes);
@@ -135,7 +153,7 @@ int tp_status_handler(request_rec *r)
                    fill.claims.failed);
     }
     ap_rputs("},", r);
-    tp_cluster_status(r, 0);
+    cluster_status(r, 0);
     ap_rputs("}\n", r);
     return OK;
 }

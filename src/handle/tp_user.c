@@ -15,12 +15,13 @@
 
 #include "core/tp_idtoken.h"
 #include "core/tp_jose.h"
-#include "oidc/tp_oidc_disc.h"
-#include "handle/tp_user.h"
-#include "oidc/tp_oidc_verify.h"
-#include "request/tp_request.h"
-#include "request/tp_refresh_run.h"
 #include "core/tp_token.h"
+#include "handle/tp_user.h"
+#include "oidc/tp_oidc_disc.h"
+#include "oidc/tp_oidc_verify.h"
+#include "request/tp_cookies.h"
+#include "request/tp_reply.h"
+#include "request/tp_request.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);
@@ -28,19 +29,18 @@ APLOG_USE_MODULE(tokenproxy);
 static int user(request_rec *r, const tp_dir_conf *dc)
 {
     tp_req *rq = tp_req_get(r, dc);
-    const tp_keyring *kr = tp_session_id_keys(r, dc);
+    const tp_keyring *kr = tp_cookies_id_keys(r, dc);
     const char *idt = NULL, *json, *why;
     tp_idtoken t;
     tp_jws jws;
+    int rv;
 
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    if (r->method_number != M_GET) {
-        return tp_session_json(r, HTTP_METHOD_NOT_ALLOWED,
-                               "{\"error\":\"method_not_allowed\"}\n",
-                               "Allow", "GET");
+    if ((rv = tp_reply_only(r, M_GET, "GET")) != DECLINED) {
+        return rv;
     }
     memset(&t, 0, sizeof(t));
-    if ((rq->access || tp_req_refresh(r, dc, rq)) && rq->id_cookie) {
+    if ((rq->access || tp_req_refresh_token(r, dc, rq)) && rq->id_cookie) {
         if (kr && tp_opencookie(r->pool, kr, tp_oidc_id_cookie(dc),
                                 rq->id_cookie, &idt, NULL)
             && tp_jws_parse(r->pool, idt, &jws, &why)) {
@@ -53,22 +53,24 @@ static int user(request_rec *r, const tp_dir_conf *dc)
                    != TP_VERIFY_OK) {
                 ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                               "tokenproxy: ID cookie (fp=%s) ignored: %s",
-                              tp_fingerprint(r->pool, rq->id_cookie, strlen(rq->id_cookie)), why ? why : "?");
+                              tp_fingerprint(r->pool, rq->id_cookie,
+                                             strlen(rq->id_cookie)),
+                              why ? why : "?");
                 t.claims = NULL;
             }
         }
     }
     if (!t.claims || !(json = tp_idtoken_user_json(r->pool, &t))) {
-        return tp_session_json(r, HTTP_UNAUTHORIZED,
-                               "{\"error\":\"unauthorized\"}\n",
-                               "WWW-Authenticate",
-                               "Bearer realm=\"tokenproxy\"");
+        return tp_reply_json(r, HTTP_UNAUTHORIZED,
+                             "{\"error\":\"unauthorized\"}\n",
+                             "WWW-Authenticate",
+                             "Bearer realm=\"tokenproxy\"");
     }
-    return tp_session_json(r, HTTP_OK, apr_pstrcat(r->pool, json, "\n",
-                                                   NULL), NULL, NULL);
+    return tp_reply_json(r, HTTP_OK, apr_pstrcat(r->pool, json, "\n", NULL),
+                         NULL, NULL);
 }
 
-int tp_oidc_user_handler(request_rec *r)
+int tp_user_handler(request_rec *r)
 {
     if (!r->handler || strcmp(r->handler, TP_HANDLER_USER)) {
         return DECLINED;

@@ -13,9 +13,8 @@
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
 
-#include "core/tp_http.h"
 #include "oidc/tp_oidc_disc.h"
-#include "request/tp_refresh_run.h"
+#include "shared/tp_child_http.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);
@@ -122,16 +121,14 @@ static int should_fetch(const doc *d, apr_time_t now, int refetch)
 static const char *fetch(request_rec *r, const tp_dir_conf *dc,
                          const char *url, apr_size_t *len, const char **why)
 {
-    tp_grant_cfg cfg;
     tp_http_resp res;
-    tp_http *h = tp_session_http();
+    tp_http *h = tp_child_http();
 
     if (!h) {
         *why = "no HTTP client in this process";
         return NULL;
     }
-    tp_conf_refresh(dc, &cfg);
-    tp_http_get(h, r->pool, url, cfg.timeout, TP_OIDC_MAX_DOC, &res);
+    tp_http_get(h, r->pool, url, tp_conf_timeout(dc), TP_OIDC_MAX_DOC, &res);
     if (res.error) {
         *why = res.error;
         return NULL;

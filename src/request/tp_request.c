@@ -12,81 +12,15 @@
 #include <http_config.h>
 #include <http_log.h>
 #include <apr_strings.h>
-#include <apr_thread_mutex.h>
 
 #include "core/tp_cookie.h"
 #include "core/tp_loginstate.h"
-#include "core/tp_opencache.h"
-#include "request/tp_request.h"
 #include "core/tp_token.h"
+#include "request/tp_conncache.h"
+#include "request/tp_request.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);
-
-/* What a client connection keeps: its last access cookie as read.  The
- * HTTP/1 requests of a connection run one after another in the
- * connection's thread; the HTTP/2 streams of one run as secondary
- * connections (c->master) in several threads at once, and share the
- * primary connection's cache under its lock. */
-typedef struct tp_conn {
-    tp_opencache *oc;
-#if APR_HAS_THREADS
-    apr_thread_mutex_t *lock;
-#endif
-} tp_conn;
-
-int tp_req_pre_connection(conn_rec *c, void *csd)
-{
-    tp_conn *tc;
-
-    (void)csd;
-    if (c->master || c->outgoing) {
-        return OK;      /* a stream uses its primary's; mod_proxy's
-                         * connections to the upstream have no use */
-    }
-    tc = apr_pcalloc(c->pool, sizeof(*tc));
-#if APR_HAS_THREADS
-    if (apr_thread_mutex_create(&tc->lock, APR_THREAD_MUTEX_DEFAULT,
-                                c->pool) != APR_SUCCESS) {
-        return OK;              /* no cache on this connection */
-    }
-#endif
-    tc->oc = tp_opencache_make(c->pool);
-    ap_set_module_config(c->conn_config, &tokenproxy_module, tc);
-    return OK;
-}
-
-/* The cache this request may use, locked when it is shared; NULL when
- * there is none. */
-static tp_conn *conn_lock(request_rec *r)
-{
-    conn_rec *c = r->connection;
-    tp_conn *tc;
-
-    tc = ap_get_module_config((c->master ? c->master : c)->conn_config,
-                              &tokenproxy_module);
-    if (!tc || !tc->oc) {
-        return NULL;
-    }
-#if APR_HAS_THREADS
-    if (c->master && apr_thread_mutex_lock(tc->lock) != APR_SUCCESS) {
-        return NULL;
-    }
-#endif
-    return tc;
-}
-
-static void conn_unlock(request_rec *r, tp_conn *tc)
-{
-#if APR_HAS_THREADS
-    if (r->connection->master) {
-        apr_thread_mutex_unlock(tc->lock);
-    }
-#else
-    (void)r;
-    (void)tc;
-#endif
-}
 
 /* The value if it may be used as a token; logs why not otherwise.  For
  * the access cookie (bit 1), a value equal to the one this connection
@@ -97,7 +31,6 @@ static const char *usable(request_rec *r, const tp_dir_conf *dc,
 {
     tp_token_status_e st;
     const char *v, *arrived;
-    tp_conn *tc = NULL;
     apr_size_t len;
 
     if (m->count > 1) {
@@ -122,17 +55,13 @@ static const char *usable(request_rec *r, const tp_dir_conf *dc,
     }
     arrived = v;
     len = strlen(v);
-    if (bit == 1 && (tc = conn_lock(r)) != NULL) {
-        const char *hit;
-        hit = tp_opencache_get(r->pool, tc->oc, dc->keys, name, v, len,
-                               &rq->bearer, &rq->access_times,
-                               &rq->access_has_times);
+    if (bit == 1) {
+        const char *hit = tp_conncache_lookup(r, dc->keys, name, v, len,
+                                              &rq->bearer, &rq->access_times,
+                                              &rq->access_has_times,
+                                              &rq->oc_gen);
         if (hit) {
-            rq->oc_gen = tp_opencache_gen(tc->oc);
-        }
-        conn_unlock(r, tc);
-        if (hit) {
-            rq->conn = tc;
+            rq->cached = 1;
             rq->access_read = hit;
             ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r,
                           "tokenproxy: cookie '%s' for %s read as this "
@@ -165,12 +94,9 @@ static const char *usable(request_rec *r, const tp_dir_conf *dc,
                       tp_fingerprint(r->pool, v, strlen(v)));
         return NULL;
     }
-    if (tc && (tc = conn_lock(r)) != NULL) {
-        tp_opencache_put(tc->oc, dc->keys, name, arrived, len, v,
-                         strlen(v), NULL, -1);
-        rq->oc_gen = tp_opencache_gen(tc->oc);
-        conn_unlock(r, tc);
-        rq->conn = tc;
+    if (bit == 1 && tp_conncache_store(r, dc->keys, name, arrived, len, v,
+                                       strlen(v), &rq->oc_gen)) {
+        rq->cached = 1;
         rq->access_read = v;
         rq->access_has_times = -1;
     }
@@ -184,13 +110,11 @@ int tp_req_access_times(request_rec *r, tp_req *rq, const char *token,
         return tp_jwt_times_of(r->pool, token, t);
     }
     if (rq->access_has_times < 0) {
-        tp_conn *tc;
         rq->access_has_times = tp_jwt_times_of(r->pool, token,
                                                &rq->access_times);
-        if (rq->conn && (tc = conn_lock(r)) != NULL) {
-            tp_opencache_set_times(tc->oc, rq->oc_gen, &rq->access_times,
+        if (rq->cached) {
+            tp_conncache_set_times(r, rq->oc_gen, &rq->access_times,
                                    rq->access_has_times);
-            conn_unlock(r, tc);
         }
     }
     *t = rq->access_times;
@@ -244,8 +168,8 @@ tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc)
     return rq;
 }
 
-const char *tp_req_refresh(request_rec *r, const tp_dir_conf *dc,
-                           tp_req *rq)
+const char *tp_req_refresh_token(request_rec *r, const tp_dir_conf *dc,
+                                 tp_req *rq)
 {
     if (!rq->refresh_read) {
         rq->refresh_read = 1;

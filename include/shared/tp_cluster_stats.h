@@ -1,0 +1,38 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * tp_cluster_stats: the counters of cluster-wide single flight,
+ * machine-wide in shared memory kept across graceful restarts (tp_shm),
+ * with their names and help texts for tokenproxy-status, and the gate that
+ * lets the cluster warn at most once a minute machine-wide.
+ */
+#ifndef TP_CLUSTER_STATS_H
+#define TP_CLUSTER_STATS_H
+
+#include <httpd.h>
+
+typedef enum {
+    TP_CL_WON = 0,          /* claims this node won (it refreshed) */
+    TP_CL_LOST,             /* claims another node held */
+    TP_CL_FROM_OTHERS,      /* results taken from another node */
+    TP_CL_TAKEOVERS,        /* claims taken over after a lease ran out */
+    TP_CL_FALLBACKS,        /* machine-wide single flight only */
+    TP_CL_ERRORS,           /* Redis commands that failed */
+    TP_CL_UNDECODABLE,      /* entries that did not open */
+    TP_CL_GAVE_UP,          /* requests that gave up waiting */
+    TP_CL_NOT_OWNER,        /* results not published: claim lost */
+    TP_CL_COUNT
+} tp_cluster_stat_e;
+
+/* post_config: the block (made once).  0 after logging why. */
+int tp_cluster_stats_post_config(server_rec *s);
+
+void tp_cluster_stat_inc(tp_cluster_stat_e which);
+apr_uint64_t tp_cluster_stat_get(tp_cluster_stat_e which);
+const char *tp_cluster_stat_name(tp_cluster_stat_e which);
+const char *tp_cluster_stat_help(tp_cluster_stat_e which);
+
+/* 1 when this process may warn now: at most once a minute machine-wide. */
+int tp_cluster_warn_due(void);
+
+#endif /* TP_CLUSTER_STATS_H */
