@@ -118,8 +118,9 @@ void tp_opencache_put(tp_opencache *c, const void *ring,
         while (cap < need) {
             cap *= 2;
         }
-        a = malloc(cap);
-        b = malloc(cap);
+        /* zeroed: the bytes past a value never hold what the heap held */
+        a = calloc(1, cap);
+        b = calloc(1, cap);
         if (!a || !b) {
             free(a);
             free(b);
