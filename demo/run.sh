@@ -62,29 +62,13 @@ wait_for 20 test -s "$scratch/upstream.port" || { echo "demo upstream did not st
 up_port=$(cat "$scratch/upstream.port")
 
 port=${TP_DEMO_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
-user_lines=""
-if [ "$(id -u)" -eq 0 ]; then
-    user_lines=$'User nobody\nGroup nogroup'
-fi
-
-cat >"$scratch/httpd.conf" <<CONF
-ServerRoot "$scratch"
-Listen 127.0.0.1:$port
-ServerName 127.0.0.1:$port
-PidFile "$scratch/logs/httpd.pid"
-ErrorLog "$scratch/logs/error_log"
+# shellcheck source=demo/scratch-httpd.sh
+. "$top/demo/scratch-httpd.sh"
+{ scratch_httpd_conf "$scratch" "$port" "$top/.libs/mod_tokenproxy.so"
+  cat <<CONF
 LogLevel info
-DefaultRunTimeDir "$scratch/logs"
-Mutex file:$scratch/logs default
 DocumentRoot "$top/demo/htdocs"
-$user_lines
 
-LoadModule mpm_event_module $moddir/mod_mpm_event.so
-LoadModule authz_core_module $moddir/mod_authz_core.so
-LoadModule proxy_module $moddir/mod_proxy.so
-LoadModule proxy_http_module $moddir/mod_proxy_http.so
-LoadModule socache_shmcb_module $moddir/mod_socache_shmcb.so
-LoadModule tokenproxy_module $top/.libs/mod_tokenproxy.so
 LoadModule authz_host_module $moddir/mod_authz_host.so
 LoadModule dir_module $moddir/mod_dir.so
 LoadModule mime_module $moddir/mod_mime.so
@@ -147,6 +131,7 @@ ProxyPass /api/ http://127.0.0.1:$up_port/secure/api/
     ProxyErrorOverride On 401
 </Location>
 CONF
+} >"$scratch/httpd.conf"
 
 "$httpd" -d "$scratch" -f "$scratch/httpd.conf" -DFOREGROUND </dev/null \
     >"$scratch/logs/stderr" 2>&1 &

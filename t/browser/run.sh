@@ -68,27 +68,12 @@ for _ in $(seq 1 200); do
     sleep 0.1
 done
 up=$(cat "$scratch/up.port")
-moddir=$(apxs -q LIBEXECDIR)
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$scratch/cookie.key"
 chmod 644 "$scratch/cookie.key"
-mkdir -p "$scratch/logs"
-user_lines=""
-[ "$(id -u)" -eq 0 ] && user_lines=$'User nobody\nGroup nogroup'
-cat >"$scratch/httpd.conf" <<CONF
-ServerRoot "$scratch"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$hport
-PidFile "$scratch/logs/httpd.pid"
-ErrorLog "$scratch/logs/error_log"
-DefaultRunTimeDir "$scratch/logs"
-Mutex file:$scratch/logs default
-$user_lines
-LoadModule mpm_event_module $moddir/mod_mpm_event.so
-LoadModule authz_core_module $moddir/mod_authz_core.so
-LoadModule proxy_module $moddir/mod_proxy.so
-LoadModule proxy_http_module $moddir/mod_proxy_http.so
-LoadModule socache_shmcb_module $moddir/mod_socache_shmcb.so
-LoadModule tokenproxy_module $top/.libs/mod_tokenproxy.so
+# shellcheck source=demo/scratch-httpd.sh
+. "$top/demo/scratch-httpd.sh"
+{ scratch_httpd_conf "$scratch" "$hport" "$top/.libs/mod_tokenproxy.so"
+  cat <<CONF
 TokenProxyOIDCProvider http://127.0.0.1:$pport
 TokenProxyClient tp-client s3cr3t-client-secret
 TokenProxyRedirectURI /auth/callback
@@ -112,6 +97,7 @@ ProxyPass /api/ http://127.0.0.1:$up/echo/api/
     TokenProxy On
 </Location>
 CONF
+} >"$scratch/httpd.conf"
 /usr/sbin/apache2 -f "$scratch/httpd.conf" -DFOREGROUND </dev/null >"$scratch/logs/stderr" 2>&1 &
 httpd_pid=$!
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$hport/" && break; sleep 0.1; done

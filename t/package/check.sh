@@ -75,27 +75,15 @@ up_pid=$!
 for _ in $(seq 1 100); do [ -s "$scratch/up.port" ] && break; sleep 0.1; done
 up=$(cat "$scratch/up.port")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-moddir=$(apxs -q LIBEXECDIR)
 mkdir -p "$scratch/logs"
 sed "s#/usr/lib/apache2/modules/mod_tokenproxy.so#$so#" \
     "$root/etc/apache2/mods-available/tokenproxy.load" >"$scratch/tokenproxy.load"
-user_lines=""
-[ "$(id -u)" -eq 0 ] && user_lines=$'User nobody\nGroup nogroup'
-cat >"$scratch/httpd.conf" <<CONF
-ServerRoot "$scratch"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-PidFile "$scratch/logs/httpd.pid"
-ErrorLog "$scratch/logs/error_log"
-DefaultRunTimeDir "$scratch/logs"
-Mutex file:$scratch/logs default
-$user_lines
-LoadModule mpm_event_module $moddir/mod_mpm_event.so
-LoadModule authz_core_module $moddir/mod_authz_core.so
-# what "Depends: proxy proxy_http socache_shmcb" has a2enmod enable
-LoadModule proxy_module $moddir/mod_proxy.so
-LoadModule proxy_http_module $moddir/mod_proxy_http.so
-LoadModule socache_shmcb_module $moddir/mod_socache_shmcb.so
+# shellcheck source=demo/scratch-httpd.sh
+. "$top/demo/scratch-httpd.sh"
+# its modules are what "Depends: proxy proxy_http socache_shmcb" has
+# a2enmod enable; mod_tokenproxy comes from the packaged .load
+{ scratch_httpd_conf "$scratch" "$port" ""
+  cat <<CONF
 Include "$scratch/tokenproxy.load"
 Include "$root/etc/apache2/mods-available/tokenproxy.conf"
 ProxyPass /api/ http://127.0.0.1:$up/echo/api/
@@ -104,6 +92,7 @@ ProxyPass /api/ http://127.0.0.1:$up/echo/api/
     TokenProxyRefreshURL http://127.0.0.1:$up/idp/token
 </Location>
 CONF
+} >"$scratch/httpd.conf"
 check "apache2 -t accepts the packaged .load and .conf" \
     bash -c "/usr/sbin/apache2 -t -f '$scratch/httpd.conf' 2>&1 | tee /dev/stderr | grep -q 'Syntax OK'"
 /usr/sbin/apache2 -f "$scratch/httpd.conf" -DFOREGROUND </dev/null >"$scratch/logs/stderr" 2>&1 &
