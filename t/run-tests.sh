@@ -12,19 +12,37 @@
 #   5. the unit tests under ASan+UBSan, and the fuzzers' corpora replayed.
 # Ends with one line "suite: N passed, M failed".
 #
-#   t/run-tests.sh [--no-asan] [event|worker|prefork ...]
-#       default: all three MPMs, then the first one again with the module
-#       built with AddressSanitizer and UBSan (t/asan-httpd)
+#   t/run-tests.sh [--no-asan] [--only STAGE ...] [event|worker|prefork ...]
+#                  [t/NN_name.t ...]
+#       default: every stage; all three MPMs, then the first one again
+#       with the module built with AddressSanitizer and UBSan
+#       (t/asan-httpd).  --only runs just the stages named (layers, unit,
+#       fuzz, apache, cluster, package, browser, oidc, demo); test files
+#       named run alone in the Apache::Test stage.  For a developer: the
+#       suite's full run is what CI runs.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 asan=1
-if [ "${1:-}" = --no-asan ]; then
-    asan=0
+only=()
+mpms=()
+tfiles=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        --no-asan) asan=0 ;;
+        --only) shift; only+=("${1:-}") ;;
+        t/*.t) tfiles+=("$1") ;;
+        *) mpms+=("$1") ;;
+    esac
     shift
-fi
-mpms=("$@")
+done
 [ ${#mpms[@]} -gt 0 ] || mpms=(event worker prefork)
+want() {  # stage: is it to run?
+    [ ${#only[@]} -eq 0 ] && return 0
+    local s
+    for s in "${only[@]}"; do [ "$s" = "$1" ] && return 0; done
+    return 1
+}
 
 ./apxs-build.sh --deps test || exit 1
 ./apxs-build.sh || exit 1
@@ -62,44 +80,49 @@ run_tap() {  # label log seconds command...
 # 0. the layer rule of src/ (t/layers.pl): the core knows no httpd, each
 # folder includes only the ones below it, no include cycle, no file over
 # 600 lines
-run_tap "layers of src/ and include/" "$top/t/layers.log" 60 perl t/layers.pl
+want layers && run_tap "layers of src/ and include/" "$top/t/layers.log" 60 \
+    perl t/layers.pl
 
 # 1. unit tests of the request-free sources: everything in src/core
 unit_src=(src/core/*.c)
 unit_pc=(apr-1 apr-util-1 check openssl jansson libcurl hiredis)
-# shellcheck disable=SC2046
-if gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude \
-        $(pkg-config --cflags "${unit_pc[@]}") t/unit/*.c \
-        "${unit_src[@]}" -o t/unit/run-unit \
-        $(pkg-config --libs "${unit_pc[@]}"); then
-    out=$(t/unit/run-unit 2>&1); echo "$out"
-    line=$(grep -E '^unit: [0-9]+ passed, [0-9]+ failed$' <<<"$out" | tail -1)
-    if [ -n "$line" ]; then
-        read -r p f < <(sed -E 's/unit: ([0-9]+) passed, ([0-9]+) failed/\1 \2/' <<<"$line")
-        record "$p" "$f" "unit tests"
+if want unit; then
+    # shellcheck disable=SC2046
+    if gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude \
+            $(pkg-config --cflags "${unit_pc[@]}") t/unit/*.c \
+            "${unit_src[@]}" -o t/unit/run-unit \
+            $(pkg-config --libs "${unit_pc[@]}"); then
+        out=$(t/unit/run-unit 2>&1); echo "$out"
+        line=$(grep -E '^unit: [0-9]+ passed, [0-9]+ failed$' <<<"$out" | tail -1)
+        if [ -n "$line" ]; then
+            read -r p f < <(sed -E 's/unit: ([0-9]+) passed, ([0-9]+) failed/\1 \2/' <<<"$line")
+            record "$p" "$f" "unit tests"
+        else
+            record 0 1 "unit tests (crashed)"
+        fi
     else
-        record 0 1 "unit tests (crashed)"
+        record 0 1 "unit tests (did not compile)"
     fi
-else
-    record 0 1 "unit tests (did not compile)"
-fi
 
-# 1b. the unit tests again under AddressSanitizer and UBSan (leaks too)
-# shellcheck disable=SC2046
-if gcc -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-        -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
-        -Iinclude $(pkg-config --cflags "${unit_pc[@]}") \
-        t/unit/*.c "${unit_src[@]}" -o t/unit/run-unit-asan \
-        $(pkg-config --libs "${unit_pc[@]}") &&
-   ASAN_OPTIONS=detect_leaks=1 t/unit/run-unit-asan >t/unit/asan.log 2>&1; then
-    record "$(sed -nE 's/^unit: ([0-9]+) passed.*/\1/p' t/unit/asan.log)" 0 "unit tests under ASan+UBSan"
-else
-    tail -20 t/unit/asan.log 2>/dev/null
-    record 0 1 "unit tests under ASan+UBSan"
+    # 1b. the unit tests again under AddressSanitizer and UBSan (leaks too)
+    # shellcheck disable=SC2046
+    if gcc -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+            -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+            -Iinclude $(pkg-config --cflags "${unit_pc[@]}") \
+            t/unit/*.c "${unit_src[@]}" -o t/unit/run-unit-asan \
+            $(pkg-config --libs "${unit_pc[@]}") &&
+       ASAN_OPTIONS=detect_leaks=1 t/unit/run-unit-asan >t/unit/asan.log 2>&1; then
+        record "$(sed -nE 's/^unit: ([0-9]+) passed.*/\1/p' t/unit/asan.log)" 0 "unit tests under ASan+UBSan"
+    else
+        tail -20 t/unit/asan.log 2>/dev/null
+        record 0 1 "unit tests under ASan+UBSan"
+    fi
 fi
 
 # 1c. the fuzz targets' corpora, replayed (clang, libFuzzer, ASan, UBSan)
-if fuzz/build.sh >/dev/null 2>&1; then
+if ! want fuzz; then
+    :
+elif fuzz/build.sh >/dev/null 2>&1; then
     for t in cookie jwt answer sealed oidc login; do
         if out=$(ASAN_OPTIONS=detect_leaks=1 "fuzz/bin/fuzz_$t" -runs=0 \
                  "fuzz/corpus/$t" 2>&1); then
@@ -137,7 +160,7 @@ run_suite() {  # mpm httpd label
      rm -f "$work"/t/logs/asan.* "$work"/t/logs/ubsan.*
      cd "$work" && timeout 900 "${runas[@]}" t/TEST -apxs "$(command -v apxs)" \
         -httpd "$httpd" -httpd_conf "$work/t/conf/base-$mpm.conf" -port select \
-        -verbose=0 </dev/null) >"$log" 2>&1
+        -verbose=0 "${tfiles[@]}" </dev/null) >"$log" 2>&1
     rc=$?
     # the harness's lines; httpd's start-up log lines stay in $log
     grep -vE '^(\[warning\]|ulimit|\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]{2} [0-9:.]+ [0-9]{4}\] )' "$log" |
@@ -182,7 +205,9 @@ run_suite() {  # mpm httpd label
     [ "$work" = "$top" ] || cp "$log" "$top/t/" 2>/dev/null
 }
 
+want apache || asan=0
 for mpm in "${mpms[@]}"; do
+    want apache || break
     run_suite "$mpm" /usr/sbin/apache2 "$mpm MPM"
 done
 # once more with the module built with AddressSanitizer and UBSan
@@ -199,20 +224,23 @@ fi
 
 # 2b. cluster-wide single flight: three httpd nodes at once (event, worker,
 # prefork) sharing a real redis-server, in front of the mock provider
-run_tap "cluster (three nodes, redis-server)" "$top/t/cluster.log" 900 \
+want cluster && run_tap "cluster (three nodes, redis-server)" "$top/t/cluster.log" 900 \
     perl t/cluster/cluster.pl
 
 # 2c. the Debian package: built, lintian, unpacked and started
-run_tap "Debian package" "$top/t/package.log" 900 t/package/check.sh
+want package && run_tap "Debian package" "$top/t/package.log" 900 \
+    t/package/check.sh
 
 # 2d. the demo in a real browser: Debian's Chromium and playwright-core
-run_tap "browser (Chromium, playwright-core)" "$top/t/browser.log" 600 \
+want browser && run_tap "browser (Chromium, playwright-core)" "$top/t/browser.log" 600 \
     t/browser/run.sh
 
 # 2e. log in with a real OpenID provider: oidc-provider from the npm
 # registry (version pinned in t/oidc/package-lock.json, installed by npm ci)
 # on the machine's Node.js, in front of the mock upstream
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1 ||
+if ! want oidc; then
+    :
+elif ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1 ||
    ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
               process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null; then
     echo "t/oidc: the login tests need Node.js 20.19 or later and npm (node $(node --version 2>/dev/null || echo missing))" >&2
@@ -226,7 +254,7 @@ else
 fi
 
 # 3. the README's demo, non-interactively
-if [ -x demo/run.sh ]; then
+if want demo && [ -x demo/run.sh ]; then
     if timeout 120 demo/run.sh --check; then
         record 1 0 "demo/run.sh --check"
     else
