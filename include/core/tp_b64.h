@@ -23,4 +23,11 @@ long tp_b64_decode(unsigned char *out, const char *in, apr_size_t len,
 /* base64url only (the JWT and sealed-cookie alphabet). */
 #define tp_b64url_decode(out, in, len) tp_b64_decode((out), (in), (len), 0)
 
+/* Strict base64url, as RFC 7515 section 2 asks of a JWS: no padding, no
+ * length that leaves a single character, and the unused low bits of the
+ * last character zero, so that a byte string has exactly one encoding.
+ * out needs len * 3 / 4 + 1 bytes.  Returns the decoded length, or -1. */
+long tp_b64url_decode_strict(unsigned char *out, const char *in,
+                             apr_size_t len);
+
 #endif /* TP_B64_H */

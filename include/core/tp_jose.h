@@ -23,6 +23,10 @@
 #define TP_ALG_ES256 0x4u
 #define TP_ALG_HS256 0x8u
 
+/* The TP_ALG_* bit of an algorithm's name ("RS256"...), 0 for any other
+ * ("none" included). */
+unsigned int tp_jose_alg_bit(const char *alg);
+
 /* The largest compact JWS taken, in bytes. */
 #define TP_JWS_MAX 32768
 
@@ -38,7 +42,11 @@ typedef struct tp_jws {
 } tp_jws;
 
 /* Split and decode a compact JWS (three base64url parts, a JSON object as
- * header with a string "alg").  1 on success; 0 and *why otherwise. */
+ * header with a string "alg").  1 on success; 0 and *why otherwise.  The
+ * parts are decoded strictly (RFC 7515 section 2: no padding, unused bits
+ * zero); a header with "crit" is refused, since this verifier understands
+ * no extension (RFC 7515 section 4.1.11), and so is "b64" other than true
+ * (RFC 7797). */
 int tp_jws_parse(apr_pool_t *p, const char *compact, tp_jws *out,
                  const char **why);
 

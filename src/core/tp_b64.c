@@ -108,3 +108,21 @@ long tp_b64_decode(unsigned char *out, const char *in, apr_size_t len,
     }
     return n;
 }
+
+long tp_b64url_decode_strict(unsigned char *out, const char *in,
+                             apr_size_t len)
+{
+    unsigned int last;
+
+    if (len > 0 && in[len - 1] == '=') {
+        return -1;      /* padding (any other '=' is outside the alphabet) */
+    }
+    if (len % 4 == 2 || len % 4 == 3) {
+        /* 2 characters carry 1 byte (4 bits unused), 3 carry 2 (2 bits) */
+        last = url_values[(unsigned char)in[len - 1]];
+        if (!last || ((last - 1) & (len % 4 == 2 ? 0x0fu : 0x03u))) {
+            return -1;
+        }
+    }
+    return tp_b64_decode(out, in, len, 0);
+}

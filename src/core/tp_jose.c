@@ -16,6 +16,7 @@
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
 
@@ -37,12 +38,16 @@ struct tp_jwks {
     apr_array_header_t *keys;   /* jwk */
 };
 
-/* base64url text to bytes; NULL on a bad character */
+/* base64url text to bytes; NULL on a bad character.  strict: a part of
+ * a compact JWS, decoded as RFC 7515 section 2 asks (no padding, no
+ * non-zero unused bits), so a token has one encoding only; else a key's
+ * member, padding taken. */
 static unsigned char *b64dec(apr_pool_t *p, const char *s, apr_size_t len,
-                             apr_size_t *out_len)
+                             apr_size_t *out_len, int strict)
 {
     unsigned char *out = apr_palloc(p, len * 3 / 4 + 2);
-    long n = tp_b64url_decode(out, s, len);
+    long n = strict ? tp_b64url_decode_strict(out, s, len)
+                    : tp_b64url_decode(out, s, len);
 
     if (n < 0) {
         return NULL;
@@ -50,6 +55,57 @@ static unsigned char *b64dec(apr_pool_t *p, const char *s, apr_size_t len,
     out[n] = '\0';
     *out_len = (apr_size_t)n;
     return out;
+}
+
+/* A name from a token, for the log: only when it is short and plain. */
+static const char *plain_name(json_t *v)
+{
+    const char *s = json_string_value(v), *c;
+
+    if (!s || !*s || strlen(s) > 32) {
+        return "(a name not shown)";
+    }
+    for (c = s; *c; c++) {
+        if (!apr_isalnum(*c) && *c != '-' && *c != '_' && *c != '.') {
+            return "(a name not shown)";
+        }
+    }
+    return s;
+}
+
+/* The header's extensions: NULL when there is none this verifier would
+ * have to understand, else why the token is refused.  RFC 7515 section
+ * 4.1.11: every name in "crit" must be understood, and this verifier
+ * understands no extension; RFC 7797: "b64": false changes what is
+ * signed, and is not supported. */
+static const char *extensions(apr_pool_t *p, json_t *h)
+{
+    json_t *crit = json_object_get(h, "crit"), *b64 = json_object_get(h,
+                                                                      "b64");
+    json_t *name;
+    size_t i;
+
+    if (crit) {
+        if (!json_is_array(crit) || json_array_size(crit) == 0) {
+            return "the header's crit is not a non-empty array of names "
+                   "(RFC 7515 section 4.1.11)";
+        }
+        json_array_foreach(crit, i, name) {
+            if (!json_is_string(name)) {
+                return "the header's crit holds something that is not a "
+                       "name (RFC 7515 section 4.1.11)";
+            }
+        }
+        return apr_psprintf(p, "the header's crit names the extension %s, "
+                            "which this verifier does not understand (RFC "
+                            "7515 section 4.1.11)",
+                            plain_name(json_array_get(crit, 0)));
+    }
+    if (b64 && !json_is_true(b64)) {
+        return "the header has b64 other than true (RFC 7797 unencoded "
+               "payload), which is not supported";
+    }
+    return NULL;
 }
 
 int tp_jws_parse(apr_pool_t *p, const char *compact, tp_jws *out,
@@ -72,12 +128,14 @@ int tp_jws_parse(apr_pool_t *p, const char *compact, tp_jws *out,
         *why = "not a compact JWS (three parts)";
         return 0;
     }
-    if (!(hdr = b64dec(p, compact, (apr_size_t)(d1 - compact), &hlen))
+    if (!(hdr = b64dec(p, compact, (apr_size_t)(d1 - compact), &hlen, 1))
         || !(out->payload = (const char *)b64dec(p, d1 + 1,
                                                  (apr_size_t)(d2 - d1 - 1),
-                                                 &out->payload_len))
-        || !(out->sig = b64dec(p, d2 + 1, strlen(d2 + 1), &out->sig_len))) {
-        *why = "a part is not base64url";
+                                                 &out->payload_len, 1))
+        || !(out->sig = b64dec(p, d2 + 1, strlen(d2 + 1), &out->sig_len,
+                               1))) {
+        *why = "a part is not strict base64url (RFC 7515 section 2: no "
+               "padding, no non-zero unused bits)";
         return 0;
     }
     if (!(h = json_loadb((const char *)hdr, hlen, JSON_REJECT_DUPLICATES,
@@ -90,6 +148,9 @@ int tp_jws_parse(apr_pool_t *p, const char *compact, tp_jws *out,
     if (!json_is_object(h) || !json_is_string(alg)
         || (kid && !json_is_string(kid))) {
         *why = "the header has no string alg";
+    }
+    else if ((*why = extensions(p, h)) != NULL) {
+        /* refused: why is set */
     }
     else {
         out->alg = apr_pstrdup(p, json_string_value(alg));
@@ -118,7 +179,7 @@ static BIGNUM *bn_member(apr_pool_t *p, json_t *k, const char *name,
 
     if (!json_is_string(v)
         || !(raw = b64dec(p, json_string_value(v),
-                          strlen(json_string_value(v)), &len))
+                          strlen(json_string_value(v)), &len, 0))
         || len == 0) {
         return NULL;
     }
@@ -173,9 +234,9 @@ static EVP_PKEY *ec_key(apr_pool_t *p, json_t *k)
     if (!json_is_string(crv) || strcmp(json_string_value(crv), "P-256")
         || !json_is_string(x) || !json_is_string(y)
         || !(xb = b64dec(p, json_string_value(x),
-                         strlen(json_string_value(x)), &xl))
+                         strlen(json_string_value(x)), &xl, 0))
         || !(yb = b64dec(p, json_string_value(y),
-                         strlen(json_string_value(y)), &yl))
+                         strlen(json_string_value(y)), &yl, 0))
         || xl != 32 || yl != 32) {
         return NULL;
     }
@@ -258,7 +319,7 @@ int tp_jwks_count(const tp_jwks *ks)
     return ks ? ks->keys->nelts : 0;
 }
 
-static unsigned int alg_bit(const char *alg)
+unsigned int tp_jose_alg_bit(const char *alg)
 {
     return !strcmp(alg, "RS256") ? TP_ALG_RS256
            : !strcmp(alg, "PS256") ? TP_ALG_PS256
@@ -362,7 +423,7 @@ tp_jose_e tp_jws_verify(apr_pool_t *p, const tp_jws *jws, const tp_jwks *ks,
                         const char *hmac_secret, unsigned int allowed,
                         const char **why)
 {
-    unsigned int bit = jws->alg ? alg_bit(jws->alg) : 0;
+    unsigned int bit = jws->alg ? tp_jose_alg_bit(jws->alg) : 0;
     const jwk *key = NULL;
     tp_jose_e rc;
 
