@@ -22,6 +22,10 @@ typedef struct tp_oidc_meta {
     const char *revocation_endpoint;    /* or NULL */
     const char *end_session_endpoint;   /* or NULL */
     const char *userinfo_endpoint;      /* or NULL */
+    unsigned int id_token_algs;         /* TP_ALG_* bits of
+                                         * id_token_signing_alg_values_
+                                         * supported (the ones tp_jose
+                                         * knows) */
 } tp_oidc_meta;
 
 /* Parse a discovery document.  Its "issuer" must equal `issuer` exactly;
@@ -31,6 +35,13 @@ typedef struct tp_oidc_meta {
 int tp_oidc_meta_parse(apr_pool_t *p, const char *json, apr_size_t len,
                        const char *issuer, tp_oidc_meta *out,
                        const char **why);
+
+/* The algorithms an ID token of this provider may be signed with
+ * (TP_ALG_* bits): RS256, PS256 and ES256 with the provider's keys, and
+ * HS256 with the client secret only when there is one and the provider
+ * announces HS256 in id_token_signing_alg_values_supported. */
+unsigned int tp_oidc_id_token_algs(const tp_oidc_meta *m,
+                                   const char *client_secret);
 
 /* n random bytes as base64url (state: 32, nonce: 32, verifier: 32, which
  * gives the 43 characters RFC 7636 asks for); NULL without random bytes. */

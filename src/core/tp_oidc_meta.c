@@ -15,6 +15,7 @@
 #include <apr_strings.h>
 
 #include "core/tp_b64.h"
+#include "core/tp_jose.h"
 #include "core/tp_oidc_meta.h"
 
 /* https://, or http:// to a loopback host; no user part, no fragment */
@@ -73,6 +74,24 @@ static const char *endpoint(apr_pool_t *p, json_t *doc, const char *name,
     return apr_pstrdup(p, json_string_value(v));
 }
 
+/* The TP_ALG_* bits of id_token_signing_alg_values_supported (none when
+ * it is missing or not an array). */
+static unsigned int announced_algs(json_t *doc)
+{
+    json_t *list = json_object_get(doc,
+                                   "id_token_signing_alg_values_supported"),
+           *v;
+    unsigned int bits = 0;
+    size_t i;
+
+    json_array_foreach(list, i, v) {
+        if (json_is_string(v)) {
+            bits |= tp_jose_alg_bit(json_string_value(v));
+        }
+    }
+    return bits;
+}
+
 int tp_oidc_meta_parse(apr_pool_t *p, const char *json, apr_size_t len,
                        const char *issuer, tp_oidc_meta *out,
                        const char **why)
@@ -107,6 +126,7 @@ int tp_oidc_meta_parse(apr_pool_t *p, const char *json, apr_size_t len,
         out->end_session_endpoint = endpoint(p, doc, "end_session_endpoint",
                                              &bad);
         out->userinfo_endpoint = endpoint(p, doc, "userinfo_endpoint", &bad);
+        out->id_token_algs = announced_algs(doc);
         if (bad) {
             *why = "an endpoint of the discovery document is not an https:// "
                    "URL (http:// only to a loopback host)";
@@ -125,6 +145,17 @@ int tp_oidc_meta_parse(apr_pool_t *p, const char *json, apr_size_t len,
         memset(out, 0, sizeof(*out));
     }
     return ok;
+}
+
+unsigned int tp_oidc_id_token_algs(const tp_oidc_meta *m,
+                                   const char *client_secret)
+{
+    unsigned int algs = TP_ALG_RS256 | TP_ALG_PS256 | TP_ALG_ES256;
+
+    if (client_secret && *client_secret && (m->id_token_algs & TP_ALG_HS256)) {
+        algs |= TP_ALG_HS256;
+    }
+    return algs;
 }
 
 const char *tp_oidc_random(apr_pool_t *p, apr_size_t n)

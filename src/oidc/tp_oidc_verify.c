@@ -21,7 +21,7 @@ tp_verify_e tp_oidc_verify(request_rec *r, const tp_dir_conf *dc,
     tp_jws jws;
     const tp_jwks *ks;
     tp_idtoken_expect e;
-    unsigned int allowed = TP_ALG_RS256 | TP_ALG_PS256 | TP_ALG_ES256;
+    unsigned int allowed = tp_oidc_id_token_algs(m, dc->client_secret);
     tp_jose_e v;
 
     *why = NULL;
@@ -32,8 +32,12 @@ tp_verify_e tp_oidc_verify(request_rec *r, const tp_dir_conf *dc,
     if (!tp_jws_parse(r->pool, id_token, &jws, why)) {
         return TP_VERIFY_BAD;
     }
-    if (dc->client_secret) {
-        allowed |= TP_ALG_HS256;
+    if (!strcmp(jws.alg, "HS256") && !(allowed & TP_ALG_HS256)) {
+        *why = dc->client_secret
+               ? "signed with HS256, which the provider does not announce "
+                 "in id_token_signing_alg_values_supported"
+               : "signed with HS256, and there is no client secret";
+        return TP_VERIFY_BAD;
     }
     ks = NULL;
     if (strcmp(jws.alg, "HS256")) {
