@@ -25,7 +25,10 @@ typedef struct tp_nav_in {
 int tp_is_navigation(const tp_nav_in *in);
 
 /* The request target as a same-site path ("/..."), or "/" when it could
- * lead elsewhere ("//host", "/\\host", a scheme, control bytes). */
+ * lead elsewhere ("//host", "/\\host", a scheme, control bytes), also once
+ * an application decodes and resolves it: a "." or ".." path segment
+ * ("/.//host", "/..//host"), an encoded '/' or '\\' at its start, or a
+ * backslash, in any spelling ("%2e", "%2E", "%2f", "%5c"). */
 const char *tp_safe_return(apr_pool_t *p, const char *target);
 
 /* login_url with "return=<safe path>" appended as a query parameter. */
