@@ -29,10 +29,25 @@ typedef struct tp_csrf_in {
     const apr_array_header_t *trusted;  /* const char *: origins, or NULL */
     const char *required_header;    /* TokenProxyCSRFHeader name, or NULL */
     int has_required_header;
+    /* for tp_csrf_logout() */
+    const char *sec_fetch_mode;     /* or NULL */
+    const char *sec_fetch_dest;     /* or NULL */
+    int has_sec_fetch;              /* any Sec-Fetch-* header at all */
 } tp_csrf_in;
 
 /* NULL to let the request through, or why it is refused (for the log). */
 const char *tp_csrf_check(apr_pool_t *p, const tp_csrf_in *in);
+
+/* The same for a request to the logout endpoint, which logs out whatever
+ * the method: an unsafe method by tp_csrf_check(); GET, HEAD and OPTIONS
+ * only as a top-level navigation that the browser marks same-origin or
+ * user-initiated (Sec-Fetch-Site: same-origin or none, Sec-Fetch-Mode:
+ * navigate, Sec-Fetch-Dest: document when sent), or from a client that
+ * sends no Sec-Fetch-* header at all (an older browser, or no browser).
+ * An image, a frame or a link from another page, even of this site's
+ * siblings, is refused: it would log the user out and revoke the
+ * refresh token. */
+const char *tp_csrf_logout(apr_pool_t *p, const tp_csrf_in *in);
 
 /* "scheme://host[:port]" lowercased, the default port dropped; NULL when
  * it is not an origin. */

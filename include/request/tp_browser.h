@@ -18,6 +18,10 @@
  * neither reach the upstream nor be answered with a login redirect. */
 const char *tp_browser_csrf(request_rec *r, const tp_dir_conf *dc);
 
+/* TokenProxyCSRF for the logout endpoint (tp_csrf_logout): NULL when the
+ * request may log out, else why not. */
+const char *tp_browser_csrf_logout(request_rec *r, const tp_dir_conf *dc);
+
 /* Is this request a browser navigation? */
 int tp_browser_is_navigation(request_rec *r);
 

@@ -143,3 +143,33 @@ const char *tp_csrf_check(apr_pool_t *p, const tp_csrf_in *in)
     }
     return NULL;
 }
+
+/* an ASCII-case-insensitive header value, or absent */
+static int is(const char *value, const char *want)
+{
+    return value && !strcasecmp(value, want);
+}
+
+const char *tp_csrf_logout(apr_pool_t *p, const tp_csrf_in *in)
+{
+    if (!safe_method(in->method)) {
+        return tp_csrf_check(p, in);
+    }
+    if (!in->has_sec_fetch) {
+        return NULL;        /* no Sec-Fetch-*: an older browser, or none */
+    }
+    if ((is(in->sec_fetch_site, "same-origin")
+         || is(in->sec_fetch_site, "none"))
+        && is(in->sec_fetch_mode, "navigate")
+        && (!in->sec_fetch_dest || is(in->sec_fetch_dest, "document"))) {
+        return NULL;
+    }
+    return apr_psprintf(p, "a logout by %s is only taken as a same-origin "
+                        "or user-initiated top-level navigation, and this "
+                        "is Sec-Fetch-Site: %.40s, Sec-Fetch-Mode: %.40s, "
+                        "Sec-Fetch-Dest: %.40s", in->method ? in->method
+                                                            : "GET",
+                        in->sec_fetch_site ? in->sec_fetch_site : "(none)",
+                        in->sec_fetch_mode ? in->sec_fetch_mode : "(none)",
+                        in->sec_fetch_dest ? in->sec_fetch_dest : "(none)");
+}

@@ -83,7 +83,7 @@ int tp_logout_endpoint_handler(request_rec *r)
         return DECLINED;
     }
     dc = ap_get_module_config(r->per_dir_config, &tokenproxy_module);
-    if ((why = tp_browser_csrf(r, dc)) != NULL) {
+    if ((why = tp_browser_csrf_logout(r, dc)) != NULL) {
         return tp_reply_forbidden(r, why);
     }
     return logout_endpoint(r, dc);

@@ -62,6 +62,25 @@ static int has_sec_fetch(void *rec, const char *key, const char *val)
     return 1;
 }
 
+const char *tp_browser_csrf_logout(request_rec *r, const tp_dir_conf *dc)
+{
+    tp_csrf_in in;
+
+    if (!tp_conf_csrf(dc)) {
+        return NULL;
+    }
+    if (r->method_number != M_GET && r->method_number != M_OPTIONS) {
+        return tp_browser_csrf(r, dc);
+    }
+    memset(&in, 0, sizeof(in));
+    in.method = r->method;
+    in.sec_fetch_site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    in.sec_fetch_mode = apr_table_get(r->headers_in, "Sec-Fetch-Mode");
+    in.sec_fetch_dest = apr_table_get(r->headers_in, "Sec-Fetch-Dest");
+    apr_table_do(has_sec_fetch, &in.has_sec_fetch, r->headers_in, NULL);
+    return tp_csrf_logout(r->pool, &in);
+}
+
 int tp_browser_is_navigation(request_rec *r)
 {
     tp_nav_in in;
