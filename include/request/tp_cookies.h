@@ -43,6 +43,10 @@ void tp_cookies_set_id(request_rec *r, const tp_dir_conf *dc,
 void tp_cookies_clear(request_rec *r, const tp_dir_conf *dc,
                       const tp_req *rq);
 
+/* Clear what arrived of the ID cookie alone (one that does not open). */
+void tp_cookies_clear_id(request_rec *r, const tp_dir_conf *dc,
+                         const tp_req *rq);
+
 /* Clear the cookies that did not open (rq->unopened), unless this
  * response sets new ones. */
 void tp_cookies_clear_unopened(request_rec *r, const tp_dir_conf *dc,

@@ -1,8 +1,8 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
 /*
- * The user endpoint: the claims of the session's ID token, from an ID
- * cookie this module sealed or whose signature verifies; never a token.
+ * The user endpoint: the claims of the session's ID token, only from an
+ * ID cookie this module sealed; never a token.
  */
 
 #include <string.h>
@@ -17,8 +17,6 @@
 #include "core/tp_jose.h"
 #include "core/tp_token.h"
 #include "handle/tp_user.h"
-#include "oidc/tp_oidc_disc.h"
-#include "oidc/tp_oidc_verify.h"
 #include "request/tp_cookies.h"
 #include "request/tp_reply.h"
 #include "request/tp_request.h"
@@ -26,13 +24,38 @@
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);
 
+/* The claims of the request's ID cookie when this module sealed it, else
+ * NULL; an ID cookie that arrived and does not open (a plain one, another
+ * key's, a JWT the client put there) is treated as none and cleared. */
+static const char *sealed_claims(request_rec *r, const tp_dir_conf *dc,
+                                 const tp_req *rq)
+{
+    const tp_keyring *kr = tp_cookies_id_keys(r, dc);
+    const char *idt = NULL, *why = "it does not open with this section's "
+                                   "keys (not sealed by this module)";
+    tp_jws jws;
+
+    if (!rq->id_cookie) {
+        return NULL;
+    }
+    if (kr && tp_opencookie(r->pool, kr, tp_oidc_id_cookie(dc),
+                            rq->id_cookie, &idt, NULL)
+        && tp_jws_parse(r->pool, idt, &jws, &why)) {
+        return jws.payload;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "tokenproxy: ID cookie (fp=%s) ignored and cleared: %s",
+                  tp_fingerprint(r->pool, rq->id_cookie,
+                                 strlen(rq->id_cookie)), why);
+    tp_cookies_clear_id(r, dc, rq);
+    return NULL;
+}
+
 static int user(request_rec *r, const tp_dir_conf *dc)
 {
     tp_req *rq = tp_req_get(r, dc);
-    const tp_keyring *kr = tp_cookies_id_keys(r, dc);
-    const char *idt = NULL, *json, *why;
+    const char *json;
     tp_idtoken t;
-    tp_jws jws;
     int rv;
 
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
@@ -40,27 +63,9 @@ static int user(request_rec *r, const tp_dir_conf *dc)
         return rv;
     }
     memset(&t, 0, sizeof(t));
-    if ((rq->access || tp_req_refresh_token(r, dc, rq)) && rq->id_cookie) {
-        if (kr && tp_opencookie(r->pool, kr, tp_oidc_id_cookie(dc),
-                                rq->id_cookie, &idt, NULL)
-            && tp_jws_parse(r->pool, idt, &jws, &why)) {
-            t.claims = jws.payload;     /* sealed by this module */
-        }
-        else {
-            tp_oidc_meta m;
-            if (tp_oidc_issuer(dc) && tp_oidc_disc_meta(r, dc, &m)
-                && tp_oidc_verify(r, dc, &m, rq->id_cookie, NULL, &t, &why)
-                   != TP_VERIFY_OK) {
-                ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                              "tokenproxy: ID cookie (fp=%s) ignored: %s",
-                              tp_fingerprint(r->pool, rq->id_cookie,
-                                             strlen(rq->id_cookie)),
-                              why ? why : "?");
-                t.claims = NULL;
-            }
-        }
-    }
-    if (!t.claims || !(json = tp_idtoken_user_json(r->pool, &t))) {
+    t.claims = sealed_claims(r, dc, rq);
+    if (!(rq->access || tp_req_refresh_token(r, dc, rq)) || !t.claims
+        || !(json = tp_idtoken_user_json(r->pool, &t))) {
         return tp_reply_json(r, HTTP_UNAUTHORIZED,
                              "{\"error\":\"unauthorized\"}\n",
                              "WWW-Authenticate",

@@ -172,6 +172,16 @@ void tp_cookies_set_id(request_rec *r, const tp_dir_conf *dc,
     tp_nostore(r);
 }
 
+void tp_cookies_clear_id(request_rec *r, const tp_dir_conf *dc,
+                         const tp_req *rq)
+{
+    tp_cookie_attrs attrs;
+
+    tp_conf_cookie_attrs(dc, &attrs);
+    clear_one(r, tp_oidc_id_cookie(dc), rq->id_sent, &attrs);
+    tp_nostore(r);
+}
+
 void tp_cookies_clear_unopened(request_rec *r, const tp_dir_conf *dc,
                                tp_req *rq)
 {
