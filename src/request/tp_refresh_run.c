@@ -11,7 +11,10 @@
 #include <http_log.h>
 #include <apr_strings.h>
 
+#include "core/tp_idtoken.h"
+#include "core/tp_jose.h"
 #include "core/tp_oidc_req.h"
+#include "core/tp_sealcookie.h"
 #include "core/tp_token.h"
 #include "oidc/tp_oidc_disc.h"
 #include "oidc/tp_oidc_verify.h"
@@ -32,11 +35,66 @@ static const char *fp(request_rec *r, const char *secret)
 
 typedef struct refresh_call {
     request_rec *r;
+    const tp_dir_conf *dc;
+    const tp_req *rq;
     const tp_grant_cfg *cfg;
     const char *rt;
     int want_id;            /* keep an id_token of the answer */
     const char *id_token;   /* the answer's id_token, or NULL */
 } refresh_call;
+
+/* The payload of the ID token the request's ID cookie holds, the one this
+ * module sealed (the session's original, OpenID Connect Core 12.2), or
+ * NULL. */
+static const tp_jws *original_id_token(request_rec *r, const tp_dir_conf *dc,
+                                       const tp_req *rq)
+{
+    const tp_keyring *kr = tp_cookies_id_keys(r, dc);
+    const char *idt = NULL, *why;
+    tp_jws *jws = apr_palloc(r->pool, sizeof(*jws));
+
+    if (!rq->id_cookie || !kr
+        || !tp_opencookie(r->pool, kr, tp_oidc_id_cookie(dc), rq->id_cookie,
+                          &idt, NULL)
+        || !tp_jws_parse(r->pool, idt, jws, &why)) {
+        return NULL;
+    }
+    return jws;
+}
+
+/* OpenID Connect Core 12.2, within the refresh call: a refresh answer
+ * whose ID token (from the token endpoint, over TLS) names another session
+ * than the request's ID cookie (another iss, sub, aud, azp, auth_time or
+ * nonce) makes the refresh a rejected one, for this request and every
+ * other that shares its outcome.  Its signature and claims are checked
+ * after the call (refresh_id_token), outside the single flight's lease. */
+static void same_session(refresh_call *c, tp_grant_res *res)
+{
+    request_rec *r = c->r;
+    const tp_jws *orig;
+    const char *why = NULL;
+    tp_jws fresh;
+
+    if (!(orig = original_id_token(r, c->dc, c->rq))
+        || !tp_jws_parse(r->pool, c->id_token, &fresh, &why)
+        || tp_idtoken_same_session(r->pool, orig->payload, orig->payload_len,
+                                   fresh.payload, fresh.payload_len, &why)) {
+        return;     /* nothing to compare; or checked after the call */
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                  "tokenproxy: the refresh answer's ID token fp=%s is not "
+                  "of the session's ID token (ID cookie fp=%s), as OpenID "
+                  "Connect Core 12.2 requires: %s; the refresh of fp=%s "
+                  "counts as rejected and the session is over",
+                  fp(r, c->id_token), fp(r, c->rq->id_cookie), why,
+                  fp(r, c->rt));
+    memset(res, 0, sizeof(*res));
+    res->result = TP_GRANT_REJECTED;
+    res->why = apr_pstrcat(r->pool, "the refreshed ID token is another "
+                           "session's (OpenID Connect Core 12.2): ", why,
+                           NULL);
+    c->id_token = NULL;
+}
 
 /* The refresh call itself: tp_flight runs it at most once per token. */
 static void call_endpoint(void *baton, apr_pool_t *p, tp_grant_res *res)
@@ -56,6 +114,9 @@ static void call_endpoint(void *baton, apr_pool_t *p, tp_grant_res *res)
                         hres.content_type, hres.body, hres.len, res);
     if (c->want_id && res->result == TP_GRANT_OK) {
         c->id_token = tp_oidc_answer_id_token(r->pool, hres.body, hres.len);
+        if (c->id_token) {
+            same_session(c, res);
+        }
     }
     tp_stat_inc(res->result == TP_GRANT_OK ? TP_STAT_SUCCEEDED
                 : res->result == TP_GRANT_REJECTED ? TP_STAT_REJECTED
@@ -87,16 +148,22 @@ static void call_cluster(void *baton, apr_pool_t *p, tp_grant_res *res)
                        call_endpoint, c->inner, res);
 }
 
-/* A refresh answer's new ID token: checked like the login's (no nonce),
- * then kept; a bad one is logged and the old ID cookie stays. */
+/* A refresh answer's new ID token: checked like the login's (no nonce)
+ * and, when the request carries an ID cookie of this module's, against
+ * that original (same_session() did so within the call already), then
+ * kept; a bad one is logged and the old ID cookie stays. */
 static void refresh_id_token(request_rec *r, const tp_dir_conf *dc,
                              const tp_req *rq, const tp_oidc_meta *m,
                              const char *idt)
 {
     tp_idtoken t;
+    const tp_jws *orig = original_id_token(r, dc, rq);
     const char *why;
 
-    if (tp_oidc_verify(r, dc, m, idt, NULL, &t, &why) != TP_VERIFY_OK) {
+    if (tp_oidc_verify(r, dc, m, idt, NULL, &t, &why) != TP_VERIFY_OK
+        || (orig && !tp_idtoken_same_session(r->pool, orig->payload,
+                                             orig->payload_len, t.claims,
+                                             strlen(t.claims), &why))) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "tokenproxy: the refresh answer's ID token fp=%s "
                       "refused: %s", fp(r, idt), why ? why : "?");
@@ -132,6 +199,8 @@ tp_grant_e tp_refresh_run(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
         call.want_id = 1;
     }
     call.r = r;
+    call.dc = dc;
+    call.rq = rq;
     call.cfg = &cfg;
     call.rt = rq->refresh;
     memset(&out, 0, sizeof(out));
