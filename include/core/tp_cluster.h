@@ -11,9 +11,15 @@
  *   value  = owner id (32 hex digits, random per claim)
  *            || AES-256-GCM sealed (TokenProxyClusterKey; the entry's name
  *               is the additional authenticated data) of
+ *               "T<written>+<ttl>|" (when it was written, in ms since the
+ *               epoch, and its TTL in ms), then
  *               state ('F' in flight, 'D' done, 'R' rejected,
  *               'U' unavailable) and, for D, "expires_in|access|refresh",
  *               for R and U, the reason (no secrets).
+ *
+ *   An entry read after its written time plus its TTL (plus
+ *   TP_CLUSTER_CLOCK_SKEW) is refused like one that does not open: whoever
+ *   can write to the store cannot put an old entry back.
  *
  *   1. claim: SET key owner||F NX PX lease.  One claim in the cluster wins.
  *   2. the winner refreshes and publishes its result with an owner check
@@ -24,8 +30,9 @@
  *      entry that vanished (its lease ran out: the node died) is claimed
  *      again: exactly one waiter in the cluster takes over.
  *
- * Every lifetime is a TTL in the store (PX), never a node's clock.  An
- * entry that does not open counts as unavailable, never as rejected.  When
+ * Every lifetime is a TTL in the store (PX); the nodes' clocks only
+ * refuse entries past it.  An entry that does not open, or is past its
+ * lifetime, counts as unavailable, never as rejected.  When
  * the store fails before anyone else's claim was seen, the leader
  * refreshes on its own (machine-wide single flight still holds); a store
  * that fails while another node's claim is live answers unavailable, so a
@@ -41,6 +48,9 @@
 #include "core/tp_grant.h"
 
 #define TP_CLUSTER_OWNER_LEN 32
+/* How far the nodes' clocks may differ before the last moments of an
+ * entry's life are refused. */
+#define TP_CLUSTER_CLOCK_SKEW apr_time_from_sec(2)
 #define TP_CLUSTER_KEY_PREFIX "tokenproxy:"
 
 typedef struct tp_cluster_store {
@@ -77,7 +87,8 @@ typedef struct tp_cluster_out {
     int took_over;          /* claimed after another's lease ran out */
     int published;          /* WON: 1 stored, 0 no longer ours, -1 error */
     int store_errors;       /* commands that failed */
-    int undecodable;        /* entries that did not open */
+    int undecodable;        /* entries that did not open, or were stale */
+    int stale;              /* LOST: the entry was past its lifetime */
 } tp_cluster_out;
 
 /* The store key of a flight key: TP_CLUSTER_KEY_PREFIX + hex. */
@@ -96,14 +107,18 @@ void tp_cluster_run(apr_pool_t *p, const tp_cluster_store *st,
                     tp_cluster_out *out);
 
 /* Encode and decode an entry (exposed for the unit tests and the status
- * page): state is 'F', 'D', 'R' or 'U'. */
+ * page): state is 'F', 'D', 'R' or 'U'; written (the store's clock, now)
+ * and ttl_ms (the TTL it is stored with) are sealed into it. */
 int tp_cluster_encode(apr_pool_t *p, const unsigned char *seal_key,
                       const char *key, const char *owner, char state,
-                      const tp_grant_res *res, unsigned char **val,
+                      const tp_grant_res *res, apr_time_t written,
+                      apr_int64_t ttl_ms, unsigned char **val,
                       apr_size_t *len);
-/* 1 and *state (and res for D, R, U) when it opens; 0 otherwise. */
+/* 1 and *state (and res for D, R, U) when it opens and, at now, is within
+ * its lifetime; -1 when it opens but is older than that; 0 otherwise. */
 int tp_cluster_decode(apr_pool_t *p, const unsigned char *seal_key,
                       const char *key, const unsigned char *val,
-                      apr_size_t len, char *state, tp_grant_res *res);
+                      apr_size_t len, apr_time_t now, char *state,
+                      tp_grant_res *res);
 
 #endif /* TP_CLUSTER_H */

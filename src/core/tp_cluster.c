@@ -14,7 +14,8 @@
 #include "core/tp_cluster.h"
 #include "core/tp_seal.h"
 
-#define AAD_PREFIX "mod_tokenproxy cluster v1:"
+/* v2: the sealed value begins with its write time and lifetime */
+#define AAD_PREFIX "mod_tokenproxy cluster v2:"
 
 #define BACKOFF_MIN apr_time_from_msec(5)
 #define BACKOFF_MAX apr_time_from_msec(50)
@@ -62,7 +63,8 @@ static const char *aad(apr_pool_t *p, const char *key)
 
 int tp_cluster_encode(apr_pool_t *p, const unsigned char *seal_key,
                       const char *key, const char *owner, char state,
-                      const tp_grant_res *res, unsigned char **val,
+                      const tp_grant_res *res, apr_time_t written,
+                      apr_int64_t ttl_ms, unsigned char **val,
                       apr_size_t *len)
 {
     const char *plain, *a = aad(p, key);
@@ -84,6 +86,10 @@ int tp_cluster_encode(apr_pool_t *p, const unsigned char *seal_key,
         plain = "F";
         break;
     }
+    /* "T<written, ms since the epoch>+<lifetime, ms>|" first */
+    plain = apr_psprintf(p, "T%" APR_INT64_T_FMT "+%" APR_INT64_T_FMT "|%s",
+                         (apr_int64_t)apr_time_as_msec(written), ttl_ms,
+                         plain);
     if (strlen(owner) != TP_CLUSTER_OWNER_LEN
         || !tp_seal(p, seal_key, a, strlen(a), plain, strlen(plain),
                     &sealed, &slen)) {
@@ -96,14 +102,44 @@ int tp_cluster_encode(apr_pool_t *p, const unsigned char *seal_key,
     return 1;
 }
 
+/* The write time and lifetime at the start of an opened entry: the rest
+ * of it, and 1 while it lives (with TP_CLUSTER_CLOCK_SKEW); 0 for no
+ * time, -1 for an entry older than its lifetime. */
+static int lifetime(char *plain, apr_time_t now, char **rest)
+{
+    apr_int64_t written, ttl;
+    char *end;
+
+    if (plain[0] != 'T') {
+        return 0;
+    }
+    written = apr_strtoi64(plain + 1, &end, 10);
+    if (end == plain + 1 || *end != '+' || written < 0) {
+        return 0;
+    }
+    ttl = apr_strtoi64(end + 1, rest, 10);
+    if (*rest == end + 1 || **rest != '|' || ttl < 0
+        || ttl > APR_INT64_C(1) << 40 || written > APR_INT64_C(1) << 50) {
+        return 0;
+    }
+    (*rest)++;
+    if (apr_time_as_msec(now) > written + ttl
+                                + apr_time_as_msec(TP_CLUSTER_CLOCK_SKEW)) {
+        return -1;
+    }
+    return 1;
+}
+
 int tp_cluster_decode(apr_pool_t *p, const unsigned char *seal_key,
                       const char *key, const unsigned char *val,
-                      apr_size_t len, char *state, tp_grant_res *res)
+                      apr_size_t len, apr_time_t now, char *state,
+                      tp_grant_res *res)
 {
     const char *a = aad(p, key);
     unsigned char *plain;
     apr_size_t plen;
     char *s, *bar1, *bar2, *end;
+    int live;
 
     memset(res, 0, sizeof(*res));
     if (len <= TP_CLUSTER_OWNER_LEN
@@ -112,7 +148,10 @@ int tp_cluster_decode(apr_pool_t *p, const unsigned char *seal_key,
         || plen < 1 || memchr(plain, '\0', plen)) {
         return 0;
     }
-    s = (char *)plain;
+    if ((live = lifetime((char *)plain, now, &s)) <= 0) {
+        return live;
+    }
+    plen -= (apr_size_t)(s - (char *)plain);
     switch (s[0]) {
     case 'F':
         *state = 'F';
@@ -192,7 +231,7 @@ static void refresh_and_publish(apr_pool_t *p, const tp_cluster_store *st,
         ttl = MIN_RESULT_TTL;
     }
     if (!tp_cluster_encode(p, st->seal_key, key, owner, state, &out->res,
-                           &val, &len)) {
+                           st->now(st->ctx), ms(ttl), &val, &len)) {
         out->published = -1;
         return;
     }
@@ -215,12 +254,14 @@ void tp_cluster_run(apr_pool_t *p, const tp_cluster_store *st,
     char state;
 
     memset(out, 0, sizeof(*out));
-    if (!tp_cluster_encode(p, st->seal_key, key, owner, 'F', NULL, &claim,
-                           &claim_len)) {
-        unavailable(out, TP_CLUSTER_LOST, "cannot seal a cluster claim");
-        return;
-    }
     for (;;) {
+        /* sealed with the time of this very claim */
+        if (!tp_cluster_encode(p, st->seal_key, key, owner, 'F', NULL,
+                               st->now(st->ctx), ms(prm->lease), &claim,
+                               &claim_len)) {
+            unavailable(out, TP_CLUSTER_LOST, "cannot seal a cluster claim");
+            return;
+        }
         rc = st->claim(st->ctx, p, key, claim, claim_len, ms(prm->lease));
         if (rc < 0) {
             out->store_errors++;
@@ -255,11 +296,17 @@ void tp_cluster_run(apr_pool_t *p, const tp_cluster_store *st,
             if (rc == 0) {
                 break;                  /* gone: claim again */
             }
-            if (!tp_cluster_decode(p, st->seal_key, key, val, len, &state,
-                                   &out->res)) {
+            rc = tp_cluster_decode(p, st->seal_key, key, val, len,
+                                   st->now(st->ctx), &state, &out->res);
+            if (rc <= 0) {
                 out->undecodable++;
-                unavailable(out, TP_CLUSTER_LOST, "a cluster entry does not "
-                            "open with TokenProxyClusterKey");
+                out->stale = rc < 0;
+                unavailable(out, TP_CLUSTER_LOST, rc < 0
+                            ? "a cluster entry is older than the lifetime "
+                              "sealed into it (put back into the store, "
+                              "or the nodes' clocks differ)"
+                            : "a cluster entry does not open with "
+                              "TokenProxyClusterKey");
                 return;
             }
             if (state != 'F') {

@@ -231,7 +231,11 @@ void tp_cluster_refresh(request_rec *r, const tp_flight_params *prm,
                           "tokenproxy: TokenProxyCluster %s: %s%s%s (warned "
                           "at most once a minute)", conf->cluster_where,
                           out.res.why, ctx.error ? ": " : "",
-                          out.undecodable
+                          out.stale
+                          ? "; is the store written by someone else than "
+                            "the nodes, or do the nodes' clocks differ by "
+                            "more than 2 s?"
+                          : out.undecodable
                           ? "; do all nodes have the same "
                             "TokenProxyClusterKey?"
                           : ctx.error ? ctx.error : "");

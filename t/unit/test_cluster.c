@@ -13,6 +13,7 @@
 
 #define KEY "tokenproxy:00ff"
 #define OTHER "0123456789abcdef0123456789abcdef"
+#define NOW apr_time_from_sec(1000000)
 
 typedef struct script {
     apr_pool_t *p;
@@ -177,8 +178,8 @@ static void put_other(script *s, char state, apr_int64_t ms)
     res.tokens.refresh = "RT-other";
     res.tokens.expires_in = 60;
     res.why = "invalid_grant";
-    ck_assert(tp_cluster_encode(s->p, s->key, KEY, OTHER, state, &res, &v,
-                                &len));
+    ck_assert(tp_cluster_encode(s->p, s->key, KEY, OTHER, state, &res,
+                                s->now, ms, &v, &len));
     set(s, v, len, ms);
 }
 
@@ -461,35 +462,171 @@ START_TEST(entries_encode_and_decode)
     in.tokens.access = "a.b.c";
     in.tokens.refresh = NULL;           /* not rotated */
     in.tokens.expires_in = -1;          /* not given */
-    ck_assert(tp_cluster_encode(unit_pool, key, KEY, OTHER, 'D', &in, &v,
-                                &len));
-    ck_assert(tp_cluster_decode(unit_pool, key, KEY, v, len, &state, &out));
+    ck_assert(tp_cluster_encode(unit_pool, key, KEY, OTHER, 'D', &in, NOW,
+                                30000, &v, &len));
+    ck_assert(tp_cluster_decode(unit_pool, key, KEY, v, len, NOW, &state,
+                                &out));
     ck_assert_int_eq(state, 'D');
     ck_assert_str_eq(out.tokens.access, "a.b.c");
     ck_assert_ptr_null(out.tokens.refresh);
     ck_assert_int_eq(out.tokens.expires_in, -1);
     /* another entry's name: does not open (the name is the AAD) */
     ck_assert(!tp_cluster_decode(unit_pool, key, "tokenproxy:00fe", v, len,
-                                 &state, &out));
+                                 NOW, &state, &out));
     /* tampered, truncated, only the owner */
     v[len - 1] ^= 1;
-    ck_assert(!tp_cluster_decode(unit_pool, key, KEY, v, len, &state, &out));
-    v[len - 1] ^= 1;
-    ck_assert(!tp_cluster_decode(unit_pool, key, KEY, v, len - 1, &state,
+    ck_assert(!tp_cluster_decode(unit_pool, key, KEY, v, len, NOW, &state,
                                  &out));
+    v[len - 1] ^= 1;
+    ck_assert(!tp_cluster_decode(unit_pool, key, KEY, v, len - 1, NOW,
+                                 &state, &out));
     ck_assert(!tp_cluster_decode(unit_pool, key, KEY, v,
-                                 TP_CLUSTER_OWNER_LEN, &state, &out));
+                                 TP_CLUSTER_OWNER_LEN, NOW, &state, &out));
     /* an owner of the wrong length is refused */
-    ck_assert(!tp_cluster_encode(unit_pool, key, KEY, "short", 'F', NULL, &v,
-                                 &len));
+    ck_assert(!tp_cluster_encode(unit_pool, key, KEY, "short", 'F', NULL,
+                                 NOW, 7000, &v, &len));
     /* the claim */
-    ck_assert(tp_cluster_encode(unit_pool, key, KEY, OTHER, 'F', NULL, &v,
-                                &len));
-    ck_assert(tp_cluster_decode(unit_pool, key, KEY, v, len, &state, &out));
+    ck_assert(tp_cluster_encode(unit_pool, key, KEY, OTHER, 'F', NULL, NOW,
+                                7000, &v, &len));
+    ck_assert(tp_cluster_decode(unit_pool, key, KEY, v, len, NOW, &state,
+                                &out));
     ck_assert_int_eq(state, 'F');
     ck_assert_str_eq(tp_cluster_key(unit_pool,
                                     (const unsigned char *)"\x00\xff", 2),
                      KEY);
+}
+END_TEST
+
+/* another node's entry, written at `written` with a TTL of ttl ms, and
+ * kept in the store for ms (the store's own TTL) from now */
+static void put_written(script *s, char state, apr_time_t written,
+                        apr_int64_t ttl, apr_int64_t ms)
+{
+    tp_grant_res res;
+    unsigned char *v;
+    apr_size_t len;
+
+    memset(&res, 0, sizeof(res));
+    res.tokens.access = "AT-old";
+    res.tokens.refresh = "RT-old";
+    res.why = "invalid_grant";
+    ck_assert(tp_cluster_encode(s->p, s->key, KEY, OTHER, state, &res,
+                                written, ttl, &v, &len));
+    set(s, v, len, ms);
+}
+
+START_TEST(entry_older_than_its_ttl)
+{
+    script *s = new_script();
+    tp_cluster_store st = store_of(s);
+    tp_cluster_out out;
+
+    /* a "done" entry written a minute ago for 30 s, put back into the
+     * store by someone who can write to it: refused, never used */
+    put_written(s, 'D', s->now - apr_time_from_sec(60), 30000, 30000);
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_LOST);
+    ck_assert_int_eq(out.res.result, TP_GRANT_UNAVAILABLE);
+    ck_assert(out.stale);
+    ck_assert_int_eq(out.undecodable, 1);
+    ck_assert_ptr_null(out.res.tokens.access);
+    ck_assert_int_eq(s->calls, 0);
+    ck_assert_ptr_nonnull(strstr(out.res.why, "older than the lifetime"));
+
+    /* a rejection put back likewise: unavailable, never a logout */
+    put_written(s, 'R', s->now - apr_time_from_sec(60), 30000, 30000);
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.res.result, TP_GRANT_UNAVAILABLE);
+    ck_assert(out.stale);
+
+    /* within its lifetime, and within the clocks' allowance past it */
+    put_written(s, 'D', s->now - apr_time_from_sec(29), 30000, 1000);
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_GRACE);
+    ck_assert_str_eq(out.res.tokens.access, "AT-old");
+    ck_assert(!out.stale);
+    put_written(s, 'D', s->now - apr_time_from_sec(31), 30000, 1000);
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_GRACE);
+    ck_assert_int_eq(s->calls, 0);
+}
+END_TEST
+
+START_TEST(entry_lifetime_is_sealed)
+{
+    unsigned char key[TP_SEAL_KEY_LEN], *v, *sealed;
+    apr_size_t len, slen;
+    tp_grant_res in, out;
+    const char *aad = "mod_tokenproxy cluster v2:" KEY;
+    char state;
+
+    tp_seal_keygen(key);
+    memset(&in, 0, sizeof(in));
+    in.tokens.access = "a.b.c";
+    ck_assert(tp_cluster_encode(unit_pool, key, KEY, OTHER, 'D', &in, NOW,
+                                30000, &v, &len));
+    /* the TTL, then the clocks' allowance, then no more */
+    ck_assert_int_eq(tp_cluster_decode(unit_pool, key, KEY, v, len,
+                                       NOW + apr_time_from_msec(30000),
+                                       &state, &out), 1);
+    ck_assert_int_eq(tp_cluster_decode(unit_pool, key, KEY, v, len,
+                                       NOW + apr_time_from_msec(30000)
+                                       + TP_CLUSTER_CLOCK_SKEW,
+                                       &state, &out), 1);
+    ck_assert_int_eq(tp_cluster_decode(unit_pool, key, KEY, v, len,
+                                       NOW + apr_time_from_msec(30001)
+                                       + TP_CLUSTER_CLOCK_SKEW,
+                                       &state, &out), -1);
+    /* an entry without a time (as sealed before it had one) */
+    ck_assert(tp_seal(unit_pool, key, aad, strlen(aad), "D300|AT|RT", 10,
+                      &sealed, &slen));
+    v = apr_palloc(unit_pool, TP_CLUSTER_OWNER_LEN + slen);
+    memcpy(v, OTHER, TP_CLUSTER_OWNER_LEN);
+    memcpy(v + TP_CLUSTER_OWNER_LEN, sealed, slen);
+    ck_assert_int_eq(tp_cluster_decode(unit_pool, key, KEY, v,
+                                       TP_CLUSTER_OWNER_LEN + slen, NOW,
+                                       &state, &out), 0);
+    /* the time is inside the seal: no clear text of it in the value */
+    ck_assert(tp_cluster_encode(unit_pool, key, KEY, OTHER, 'F', NULL, NOW,
+                                7000, &v, &len));
+    ck_assert_ptr_null(memmem(v, len, "+7000|", 6));
+}
+END_TEST
+
+/* while the taker refreshes, a reader later in its lease still sees the
+ * claim as live: the claim was sealed when it was made, not when the
+ * waiting began */
+static void claim_is_live(script *s)
+{
+    unsigned char key[TP_SEAL_KEY_LEN];
+    tp_grant_res res;
+    char state = 0;
+
+    memcpy(key, s->key, sizeof(key));
+    ck_assert_int_eq(tp_cluster_decode(s->p, key, KEY, s->val, s->len,
+                                       s->now + apr_time_from_sec(6),
+                                       &state, &res), 1);
+    ck_assert_int_eq(state, 'F');
+}
+
+START_TEST(takeover_claim_has_its_own_time)
+{
+    script *s = new_script();
+    tp_cluster_store st = store_of(s);
+    tp_cluster_out out;
+
+    put_other(s, 'F', 7000);            /* a node that dies */
+    s->act_after = 0;
+    s->act = claim_is_live;             /* checked while we refresh */
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_WON);
+    ck_assert(out.took_over);
+    ck_assert_int_eq(s->calls, 1);
 }
 END_TEST
 
@@ -512,6 +649,9 @@ Suite *cluster_suite(unit_fixture setup, unit_fixture teardown)
     tcase_add_test(tc, late_publish_is_refused);
     tcase_add_test(tc, no_grace_still_reaches_the_waiters);
     tcase_add_test(tc, entries_encode_and_decode);
+    tcase_add_test(tc, entry_older_than_its_ttl);
+    tcase_add_test(tc, entry_lifetime_is_sealed);
+    tcase_add_test(tc, takeover_claim_has_its_own_time);
     suite_add_tcase(s, tc);
     return s;
 }
