@@ -21,5 +21,6 @@ Suite *oidc_req_suite(unit_fixture setup, unit_fixture teardown);
 Suite *claims_suite(unit_fixture setup, unit_fixture teardown);
 Suite *opencache_suite(unit_fixture setup, unit_fixture teardown);
 Suite *tokencookie_suite(unit_fixture setup, unit_fixture teardown);
+Suite *hardening_suite(unit_fixture setup, unit_fixture teardown);
 
 #endif
