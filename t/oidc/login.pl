@@ -377,6 +377,123 @@ for my $case (['ps', 'PS256'], ['es', 'ES256'], ['hs', 'HS256']) {
 }
 push @secrets, values %alg_secret;
 
+# ---- 6b. the security review (issue 18)
+sub login_as {   # a browser logged in as $user at the first node
+    my ($user) = @_;
+    my $b = browser();
+    my ($cb) = to_callback($b, user => $user);
+    my $r = $b->get($cb // "$site/auth/callback");
+    token_in_jar($b, $_) for qw(accessToken refreshToken idToken);
+    return ($b, $r->code);
+}
+sub cleared_names {   # the names a response clears, sorted
+    my ($r) = @_;
+    return join ',', sort map { /^([^=]+)=;/ ? $1 : () } $r->header('Set-Cookie');
+}
+{   # a provider-signed JWT that is no ID token (an access token, typ
+    # at+jwt, aud tp-client) planted as the ID cookie: never shown
+    my $r = http_req($pport, POST => '/token',
+                     ['Authorization: Basic ' . MIME::Base64::encode_base64('tp-client-cc:s3cr3t-client-secret-cc', ''),
+                      'Content-Type: application/x-www-form-urlencoded'],
+                     'grant_type=client_credentials&scope=api&resource=urn%3Atp%3Aapi', 10);
+    my $jat = (eval { $json->decode($r->{body}) } || {})->{access_token} // '';
+    push @secrets, $jat if length $jat;
+    my ($h, $p) = map { eval { $json->decode(MIME::Base64::decode_base64url($_ // '')) } || {} } (split /\./, $jat)[0, 1];
+    is(join(' ', $h->{alg} // '-', $h->{typ} // '-', $p->{aud} // '-', $p->{iss} // '-'),
+       "RS256 at+jwt tp-client $issuer", 'the provider signs a JWT access token for the audience tp-client');
+    my ($b, $code) = login_as('carol');
+    is($code, 302, 'carol logs in');
+    set_cookie($b, idToken => $jat);
+    $r = $b->get("$site/auth/user", Accept => 'application/json');
+    is($r->code . ' ' . $r->decoded_content, qq(401 {"error":"unauthorized"}\n),
+       'that access token planted as the ID cookie: the user endpoint answers 401');
+    is(cleared_names($r), 'idToken', '... and clears the ID cookie, which did not open');
+    ok(!defined cookie_of($b, 'idToken') || cookie_of($b, 'idToken') eq '', '... (gone from the jar)');
+    (my $api) = api($b);
+    is($api->code, 200, '... while the session itself goes on');
+}
+{   # a refresh answer whose ID token names another subject (the
+    # provider's findAccount answers another sub for refresh grants)
+    my ($b) = login_as('dave');
+    my ($b2) = login_as('dave');
+    my $refreshes = pstats()->{'grant.refresh_token'} // 0;
+    is(http_req($pport, GET => '/__swap_sub?to=mallory', [], undef, 5)->{status}, 204,
+       'the provider now names mallory in refreshed ID tokens');
+    $b->cookie_jar->clear('127.0.0.1', '/', 'accessToken');
+    my ($r) = api($b);
+    is($r->code, 401, "a refresh whose ID token is another subject's ends the session: an API call gets 401");
+    is(pstats()->{'grant.refresh_token'} // 0, $refreshes + 1, '... after one refresh at the provider');
+    is(cleared_names($r), 'idToken,refreshToken', '... and the cookies that arrived are cleared');
+    $r = $b->get("$site/auth/user", Accept => 'application/json');
+    is($r->code, 401, '... the user endpoint does not name mallory (401)');
+    # a navigation of the same kind: the login page
+    $b2->cookie_jar->clear('127.0.0.1', '/', 'accessToken');
+    $r = $b2->get("$site/api/page");
+    is($r->code . ' ' . ($r->header('Location') // '-'), '302 /auth/login?return=%2Fapi%2Fpage',
+       '... and a navigation is sent to the login page');
+    http_req($pport, GET => '/__swap_sub?to=', [], undef, 5);
+    my $log = do { local $/; open my $fh, '<', "$node->{root}/logs/error_log" or die; <$fh> };
+    like($log, qr/\[tokenproxy:warn\].*the refresh answer's ID token fp=[0-9a-f]{12} is not of the session's ID token \(ID cookie fp=[0-9a-f]{12}\), as OpenID Connect Core 12\.2 requires: sub differs/,
+         '... logged at warn, with fingerprints');
+    my ($b3) = login_as('dave');
+    $b3->cookie_jar->clear('127.0.0.1', '/', 'accessToken');
+    ($r) = api($b3);
+    is($r->code, 200, 'with the same subject again, a refresh goes on as before');
+    ok(set_cookies_of($r)->{idToken}, '... and replaces the ID cookie');
+}
+{   # a slow key set (3 s): a node with one child of 25 threads
+    my ($b1) = login_as('erin');
+    my ($b2) = login_as('frank');
+    my $one = $mpm eq 'prefork' ? ''
+        : "ServerLimit 1\nStartServers 1\nThreadsPerChild 25\nMaxRequestWorkers 25\n"
+          . "MinSpareThreads 1\nMaxSpareThreads 50\n";
+    my $n2 = start_node($dir, 'oidc-one-child', $mpm, $conf . $one);
+    my $p2 = $n2->{port};
+    my $cookies = sub { my ($b) = @_;
+        'Cookie: ' . join '; ', map { "$_=" . (cookie_of($b, $_) // '') } qw(refreshToken idToken) };
+    my $r = http_req($p2, GET => '/auth/login', [], undef, 10);
+    is($r->{status}, 302, 'a second node: its login fetches the metadata');
+    my $jwks0 = pstats()->{'GET /jwks'} // 0;
+    http_req($pport, GET => '/__slow_jwks?ms=3000', [], undef, 5);
+    my @kids;
+    for my $b ($b1, $b2) {   # two refreshes that both need the key set
+        my $out = "$dir/refresh-" . scalar(@kids);
+        my $c = $cookies->($b);
+        my $pid = fork() // die "fork: $!";
+        if (!$pid) {
+            my $x = http_req($p2, GET => '/api/x', [$c, 'Accept: application/json'], undef, 20);
+            open my $fh, '>', $out or POSIX::_exit(1);
+            printf $fh "%d %.2f\n", $x->{status}, $x->{elapsed};
+            close $fh;
+            POSIX::_exit(0);
+        }
+        push @kids, [$pid, $out];
+        wait_until(10, sub { (pstats()->{'GET /jwks'} // 0) > $jwks0 }) if @kids == 1;
+    }
+    my $login = http_req($p2, GET => '/auth/login', [], undef, 10);
+    my $plain = http_req($p2, GET => '/api/y', ['Cookie: accessToken=' . (cookie_of($b1, 'accessToken') // ''),
+                                                'Accept: application/json'], undef, 10);
+    ok($login->{status} == 302 && $login->{elapsed} < 1.5,
+       'while the key set takes 3 s, a login (the metadata only) is answered at once')
+        or diag("status $login->{status}, $login->{elapsed} s");
+    ok($plain->{status} == 200 && $plain->{elapsed} < 1.5, '... and an API call that needs no metadata')
+        or diag("status $plain->{status}, $plain->{elapsed} s");
+    my @got;
+    for my $k (@kids) {
+        waitpid($k->[0], 0);
+        open my $fh, '<', $k->[1] or die "no result of a refresh\n";
+        push @got, [split ' ', scalar <$fh>];
+    }
+    is(join(' ', map { $_->[0] } @got), '200 200', 'both refreshes that needed the key set answer 200');
+    ok($got[0][1] >= 2.5, "... the first after the key set's 3 s ($got[0][1] s)");
+    is((pstats()->{'GET /jwks'} // 0) - $jwks0, 1, '... and the key set was fetched once');
+    http_req($pport, GET => '/__slow_jwks?ms=0', [], undef, 5);
+    stop_node($n2);
+    my $log2 = do { local $/; open my $fh, '<', "$n2->{root}/logs/error_log" or die; <$fh> };
+    my @leaks = grep { index($log2, $_) >= 0 } grep { defined && length } @secrets;
+    is(scalar(@leaks), 0, "no secret in the second node's error log");
+}
+
 # ---- 7. refusals
 sub no_token_cookie {
     my ($r) = @_;

@@ -9,13 +9,17 @@
 //   node provider.mjs PORT HTTPD_PORT
 import crypto from 'node:crypto';
 import http from 'node:http';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 const [port, httpdPort] = process.argv.slice(2).map(Number);
 const issuer = `http://127.0.0.1:${port}`;
 const site = `http://127.0.0.1:${httpdPort}`;
 const stats = {};
 const count = (k) => { stats[k] = (stats[k] || 0) + 1; };
+// switches of the hardening tests (issue 18), set by GET /__swap_sub?to=
+// (refreshed ID tokens name that subject; empty: off) and
+// /__slow_jwks?ms= (the key set answers that late)
+const test = { swapSub: '', slowJwks: 0 };
 
 // signing keys drawn at start: RSA (RS256, PS256) and EC P-256 (ES256)
 const jwk = (type, opts, kid) => ({
@@ -47,6 +51,13 @@ const provider = new Provider(issuer, {
     client('tp-client-ps', '/ps', 'PS256', 's3cr3t-client-secret-ps'),
     client('tp-client-es', '/es', 'ES256', 's3cr3t-client-secret-es'),
     client('tp-client-hs', '/hs', 'HS256', 's3cr3t-client-secret-hs-0123456789abcdef'),
+    // a machine client whose access tokens are JWTs for the audience
+    // tp-client, signed with the provider's key (planted as ID cookies)
+    {
+      client_id: 'tp-client-cc', client_secret: 's3cr3t-client-secret-cc',
+      grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
   ],
   pkce: { required: () => true },
   rotateRefreshToken: true,
@@ -58,10 +69,23 @@ const provider = new Provider(issuer, {
     devInteractions: { enabled: true },
     revocation: { enabled: true },
     rpInitiatedLogout: { enabled: true },
+    clientCredentials: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: (ctx, client, oneOf) => oneOf,
+      getResourceServerInfo: (ctx, resource) => {
+        if (resource !== 'urn:tp:api') throw new errors.InvalidTarget();
+        return { scope: 'api', audience: 'tp-client', accessTokenFormat: 'jwt',
+                 accessTokenTTL: 300, jwt: { sign: { alg: 'RS256' } } };
+      },
+    },
   },
   async findAccount(ctx, id) {
+    // the ID token's sub is the accountId: another one for refresh grants
+    // while the test asks so
+    const refresh = ctx?.oidc?.params?.grant_type === 'refresh_token';
     return {
-      accountId: id,
+      accountId: refresh && test.swapSub ? test.swapSub : id,
       async claims() {
         return { sub: id, name: `User ${id}`, email: `${id}@example.test` };
       },
@@ -80,7 +104,22 @@ const server = http.createServer((req, res) => {
     res.end(JSON.stringify(stats));
     return;
   }
+  if (req.url.startsWith('/__swap_sub') || req.url.startsWith('/__slow_jwks')) {
+    const q = new URL(req.url, issuer).searchParams;
+    if (req.url.startsWith('/__swap_sub')) test.swapSub = q.get('to') || '';
+    else test.slowJwks = Number(q.get('ms') || 0);
+    res.writeHead(204);
+    res.end();
+    return;
+  }
   if (req.method === 'POST') count(`POST ${req.url.split('?')[0]}`);
+  if (req.url === '/jwks') {
+    count('GET /jwks');
+    if (test.slowJwks) {
+      setTimeout(() => app(req, res), test.slowJwks);
+      return;
+    }
+  }
   app(req, res);
 });
 server.listen(port, '127.0.0.1', () => console.log(`oidc-provider ${issuer}`));
