@@ -66,7 +66,8 @@ plan tests => 38;
     $res = req(GET => '/bff/api/after-logout', [Cookie => "refreshToken=$s->{refreshToken}"]);
     ok t_cmp($res->code, 401, 'after logout the refresh token is worthless');
 
-    $res = req(GET => '/bff/auth/logout', ['Sec-Fetch-Mode' => 'navigate',
+    $res = req(GET => '/bff/auth/logout', ['Sec-Fetch-Site' => 'same-origin',
+                                           'Sec-Fetch-Mode' => 'navigate',
                                            Cookie => "refreshToken=$s->{refreshToken}"]);
     ok t_cmp($res->code, 302, 'logout navigation: 302');
     ok t_cmp($res->header('Location'), '/login', 'to the login page');
