@@ -157,10 +157,15 @@ int tp_jwt_scan(const char *json, apr_size_t len, tp_jwt_times *t)
     return 1;
 }
 
-/* A numeric claim: an integer, or a real between 0 and 9e15. */
+#define MAX_18_DIGITS APR_INT64_C(999999999999999999)
+
+/* A numeric claim: an integer of at most 18 digits (what the scanner
+ * reads, so that exp - iat and exp - now never overflow), or a real
+ * between 0 and 9e15. */
 static int number(json_t *v, apr_int64_t *out)
 {
-    if (json_is_integer(v)) {
+    if (json_is_integer(v) && json_integer_value(v) >= -MAX_18_DIGITS
+        && json_integer_value(v) <= MAX_18_DIGITS) {
         *out = (apr_int64_t)json_integer_value(v);
         return 1;
     }

@@ -16,6 +16,7 @@
 #include "core/tp_csrf.h"
 #include "core/tp_idtoken.h"
 #include "core/tp_jose.h"
+#include "core/tp_jwt.h"
 #include "core/tp_nav.h"
 #include "core/tp_oidc_meta.h"
 #include "unit.h"
@@ -210,6 +211,43 @@ START_TEST(extreme_times)
     /* the largest time taken: an exp near it, no overflow */
     ck_assert(claims(TIMES("253402300799", "1900000000"), &why));
     ck_assert(claims(TIMES("2.53402300799e11", "1900000000"), &why));
+}
+END_TEST
+
+START_TEST(access_token_extreme_times)
+{
+    /* an access cookie is the client's: its exp and iat are read (for the
+     * refresh skew), never trusted, and must not overflow either; the
+     * nested object sends the reader to jansson */
+    const char *payloads[] = {
+        "{\"exp\":9223372036854775807,\"iat\":-9223372036854775808,"
+        "\"x\":{}}",
+        "{\"exp\":-9223372036854775808,\"iat\":-1,\"x\":{}}",
+        "{\"exp\":1000000000000000000,\"x\":{}}",
+        "{\"exp\":1e300,\"iat\":-1e300,\"x\":{}}"
+    };
+    tp_jwt_times t;
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+        const char *tok = apr_pstrcat(unit_pool, b64("{}", 2), ".",
+                                      b64(payloads[i], strlen(payloads[i])),
+                                      ".x", NULL);
+        memset(&t, 0, sizeof(t));
+        ck_assert_msg(!tp_jwt_times_of(unit_pool, tok, &t),
+                      "%s read as a time", payloads[i]);
+        (void)tp_jwt_skew(30, &t);
+    }
+    /* 18 digits still read, the same as the scanner */
+    {
+        const char *pl = "{\"exp\":999999999999999999,"
+                         "\"iat\":-999999999999999999,\"x\":{}}";
+        ck_assert(tp_jwt_times_of(unit_pool,
+                                  apr_pstrcat(unit_pool, b64("{}", 2), ".",
+                                              b64(pl, strlen(pl)), ".x",
+                                              NULL), &t));
+    }
+    ck_assert_int_eq(tp_jwt_skew(30, &t), 30);
 }
 END_TEST
 
@@ -429,6 +467,7 @@ Suite *hardening_suite(unit_fixture setup, unit_fixture teardown)
     tcase_add_test(tc, jws_crit_and_b64);
     tcase_add_test(tc, base64url_strict);
     tcase_add_test(tc, extreme_times);
+    tcase_add_test(tc, access_token_extreme_times);
     tcase_add_test(tc, hs256_only_when_announced);
     tcase_add_test(tc, refreshed_id_token_same_session);
     tcase_add_test(tc, return_dot_segments);
