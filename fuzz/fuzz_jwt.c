@@ -1,6 +1,6 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 /* libFuzzer target: the JWT exp and iat reader, its scanner against
- * jansson (the input as a payload), and the base64url codec. */
+ * jansson (the input as a payload), and the base64url codecs. */
 
 #include <assert.h>
 
@@ -29,6 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         assert(a.has_exp == b.has_exp && a.has_iat == b.has_iat);
         assert(!a.has_exp || a.exp == b.exp);
         assert(!a.has_iat || a.iat == b.iat);
+    }
+    /* strict base64url: what it takes is the one spelling of its bytes */
+    n = tp_b64url_decode_strict(buf, token, strlen(token));
+    if (n >= 0) {
+        assert(!strcmp(tp_b64url_encode(p, buf, (apr_size_t)n), token));
     }
     n = tp_b64url_decode(buf, token, strlen(token));
     if (n >= 0) {

@@ -1,12 +1,15 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 /* libFuzzer target: the login state (what a sealed login cookie holds),
- * its cookie name, the Cookie header without login cookies, and the
- * id_token of a token answer. */
+ * its cookie name, the Cookie header without login cookies, the
+ * id_token of a token answer, and the return path (tp_safe_return). */
 
 #include <assert.h>
 
+#include <apr_strings.h>
+
 #include "fuzz_common.h"
 #include "core/tp_loginstate.h"
+#include "core/tp_nav.h"
 #include "core/tp_oidc_req.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -36,6 +39,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     assert(!out || strlen(out) <= strlen(s));
     assert(n > 0 || out == s);
     tp_oidc_answer_id_token(p, (const char *)data, size);
+    /* the return path: "/" or the input itself, never "//" or "/\\",
+     * never a dot segment */
+    out = tp_safe_return(p, s);
+    if (strcmp(out, "/")) {
+        char *path = apr_pstrmemdup(p, out, strcspn(out, "?#"));
+        apr_size_t n = strlen(path);
+        assert(!strcmp(out, s) && path[0] == '/' && path[1] != '/'
+               && !strchr(path, '\\') && !strstr(path, "/./")
+               && !strstr(path, "/../")
+               && !(n >= 2 && !strcmp(path + n - 2, "/."))
+               && !(n >= 3 && !strcmp(path + n - 3, "/..")));
+    }
     apr_pool_destroy(p);
     return 0;
 }

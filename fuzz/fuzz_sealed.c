@@ -1,10 +1,15 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
-/* libFuzzer target: the sealed-cookie opener and key files. */
+/* libFuzzer target: the sealed-cookie opener, key files, and sealed
+ * cluster entries (their lifetime). */
 
 #include <assert.h>
 
 #include "fuzz_common.h"
+#include "core/tp_cluster.h"
 #include "core/tp_sealcookie.h"
+
+/* the clock of the cluster entries in the corpus */
+#define FUZZ_CLUSTER_NOW apr_time_from_sec(1900000000)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -25,6 +30,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         assert(value);
     }
     tp_key_parse(sealed, strlen(sealed), key);
+    /* a cluster entry (the corpus sealed with the first key, at
+     * FUZZ_CLUSTER_NOW): only live ones open */
+    {
+        tp_grant_res res;
+        char state = 0;
+        int rc = tp_cluster_decode(p, kr.keys[0], "tokenproxy:00ff", data,
+                                   size, FUZZ_CLUSTER_NOW, &state, &res);
+        assert(rc >= -1 && rc <= 1);
+        assert(rc != 1 || (state && strchr("FDRU", state)));
+        assert(rc != 1 || state != 'D' || res.tokens.access);
+        /* and every entry that opens runs out: 40 years on, none does */
+        assert(rc != 1 || tp_cluster_decode(p, kr.keys[0], "tokenproxy:00ff",
+                                            data, size, FUZZ_CLUSTER_NOW
+                                            + apr_time_from_sec(40 * 366
+                                                                * 86400),
+                                            &state, &res) == -1);
+    }
     apr_pool_destroy(p);
     return 0;
 }
