@@ -91,12 +91,28 @@ build() {
                  -Wc,-fno-sanitize-recover=undefined -Wc,-O1
                  -Wl,-fsanitize=address,undefined)
     fi
+    # up to date: built with these flags and sources, and newer than each (the
+    # test command, then demo/run.sh, bench/run.sh build in turn)
+    local stamp=.libs/mod_tokenproxy.flags
+    local what
+    what="${cflags[*]} $(echo src/*/*.c)"
+    if [ -f .libs/mod_tokenproxy.so ] && [ -f "$stamp" ] &&
+       [ "$(cat "$stamp")" = "$what" ] &&
+       [ -z "$(find mod_tokenproxy.c apxs-build.sh src include \
+                    -newer .libs/mod_tokenproxy.so -name '*.[ch]' -print \
+                    -o -newer .libs/mod_tokenproxy.so -name '*.sh' -print |
+               head -1)" ]; then
+        echo "apxs-build.sh: up to date: $(pwd)/.libs/mod_tokenproxy.so" >&2
+        return 0
+    fi
+    rm -f "$stamp"
     # shellcheck disable=SC2046
     apxs -c -o mod_tokenproxy.la -I include "${cflags[@]}" \
         $(pkg-config --cflags jansson libcurl openssl | sed 's/-I/-I /g') \
         mod_tokenproxy.c src/*/*.c \
         $(pkg-config --libs jansson libcurl openssl hiredis) >build.log 2>&1 || {
         cat build.log >&2; echo "apxs-build.sh: build failed" >&2; exit 1; }
+    printf '%s\n' "$what" >"$stamp"
     echo "apxs-build.sh: built $(pwd)/.libs/mod_tokenproxy.so" >&2
 }
 
