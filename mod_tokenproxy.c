@@ -18,6 +18,7 @@
 #include <http_request.h>
 #include <mod_proxy.h>
 
+#include "conf/tp_appcheck.h"
 #include "conf/tp_check.h"
 #include "conf/tp_cmd.h"
 #include "conf/tp_cmd_main.h"
@@ -144,6 +145,11 @@ static const command_rec tp_cmds[] = {
     AP_INIT_TAKE1("TokenProxyClusterTimeout", tp_cmd_cluster_timeout, NULL,
                   RSRC_CONF, "Milliseconds for connecting to Redis and for "
                   "each command (default 500)"),
+    /* several apps on one host (issue 22) */
+    AP_INIT_FLAG("TokenProxyCookieBinding", tp_cmd_flag, AT(binding),
+                 DIR_CMD, "Seal cookies bound to this section's provider and "
+                 "client (default On; Off writes the old form during a "
+                 "rolling upgrade)"),
     { NULL }
 };
 
@@ -172,7 +178,8 @@ static int tp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
     (void)pconf;
     (void)plog;
-    if ((err = tp_check_sections(ptemp, s))) {
+    if ((err = tp_check_sections(ptemp, s))
+        || (err = tp_appcheck(pconf, ptemp, s))) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "tokenproxy: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }

@@ -92,6 +92,8 @@ typedef struct tp_dir_conf {
     /* set at post_config on a server's defaults that set nothing: a
      * merge onto them is then the inner section itself */
     int empty;
+    /* several apps on one host (issue 22) */
+    int binding;                 /* TokenProxyCookieBinding */
 } tp_dir_conf;
 
 /* The main server's settings (the directives are main-server only). */
@@ -105,6 +107,12 @@ typedef struct tp_srv_conf {
     int cluster_key_set;         /* TokenProxyClusterKey */
     unsigned char cluster_key[TP_SEAL_KEY_LEN];
     apr_interval_time_t cluster_timeout; /* TokenProxyClusterTimeout */
+    /* several apps on one host (issue 22), set at post_config on each
+     * server (virtual hosts too; read with tp_srv_apps): every token
+     * cookie name of its sections (const char *), and whether one of
+     * them logs in (login state cookies to strip) */
+    apr_array_header_t *app_names;
+    int app_login;
 } tp_srv_conf;
 
 void *tp_dir_conf_create(apr_pool_t *p, char *dir);
@@ -119,6 +127,17 @@ const tp_srv_conf *tp_srv_conf_get(const server_rec *s);
  * empty, so that the per-request merge of a <Location> onto them is a
  * copy.  Run at post_config, when no directive changes them any more. */
 void tp_conf_mark_empty(apr_pool_t *ptemp, server_rec *s);
+
+/* The record of server s itself (a virtual host's own), for app_names. */
+tp_srv_conf *tp_srv_apps(const server_rec *s);
+
+/* The app of this section (tp_binding): its provider (the issuer, else
+ * the refresh endpoint) and client id, and its label; the label its
+ * cookies are sealed with (NULL with TokenProxyCookieBinding Off: the
+ * old unbound form). */
+const char *tp_conf_app_provider(const tp_dir_conf *dc);
+const char *tp_conf_app_label(apr_pool_t *p, const tp_dir_conf *dc);
+const char *tp_conf_seal_label(apr_pool_t *p, const tp_dir_conf *dc);
 
 /* Effective values, with the defaults applied. */
 int tp_conf_enabled(const tp_dir_conf *dc);

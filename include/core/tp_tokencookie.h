@@ -29,6 +29,14 @@ int tp_tokencookie_set(apr_pool_t *p, apr_array_header_t *out,
                        unsigned int sent, const tp_cookie_attrs *a,
                        const char **why);
 
+/* The same, sealed in the bound form of app `label` (tp_sealcookie_for;
+ * NULL: the old form). */
+int tp_tokencookie_set_for(apr_pool_t *p, apr_array_header_t *out,
+                           const tp_keyring *keys, const char *label,
+                           const char *name, const char *value,
+                           apr_int64_t max_age, unsigned int sent,
+                           const tp_cookie_attrs *a, const char **why);
+
 /* Appends the values that clear what arrived of cookie `name` (sent as
  * above): the cookie itself and its chunks. */
 void tp_tokencookie_clear(apr_pool_t *p, apr_array_header_t *out,

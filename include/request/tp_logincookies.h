@@ -26,7 +26,9 @@ apr_array_header_t *tp_logincookies_arrived(request_rec *r);
 /* The value of the one called name that arrived, or NULL. */
 const char *tp_logincookies_find(request_rec *r, const char *name);
 
-/* Open and decode one: 1 and *st, or 0. */
+/* Open and decode one: TP_OPEN_OK (1) and *st; TP_OPEN_FOREIGN when it
+ * is another app's login (another provider or client: never cleared,
+ * never used); TP_OPEN_BAD (0). */
 int tp_logincookies_open(request_rec *r, const tp_dir_conf *dc,
                          const char *name, const char *value,
                          tp_login_state *st);

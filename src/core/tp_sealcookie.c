@@ -15,66 +15,148 @@
 /* The largest sealed value opened: 64 KiB of base64url. */
 #define MAX_SEALED (64 * 1024)
 
-static const char *aad(apr_pool_t *p, const char *name, apr_size_t *len)
+static const char *aad(apr_pool_t *p, const char *label, const char *name,
+                       apr_size_t *len)
 {
-    const char *a = apr_pstrcat(p, "mod_tokenproxy cookie v1:", name, NULL);
+    const char *a = label
+        ? apr_pstrcat(p, "mod_tokenproxy cookie v2:", label, ":", name, NULL)
+        : apr_pstrcat(p, "mod_tokenproxy cookie v1:", name, NULL);
 
     *len = strlen(a);
     return a;
 }
 
-const char *tp_sealcookie(apr_pool_t *p, const tp_keyring *kr,
-                          const char *name, const char *value)
+/* A label: 1 to TP_LABEL_MAX base64url characters. */
+#define TP_LABEL_MAX 32
+
+static int label_ok(const char *l, apr_size_t n)
+{
+    apr_size_t i;
+
+    if (n == 0 || n > TP_LABEL_MAX) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        if (!(apr_isalnum(l[i]) || l[i] == '-' || l[i] == '_')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+const char *tp_sealcookie_for(apr_pool_t *p, const tp_keyring *kr,
+                              const char *label, const char *name,
+                              const char *value)
 {
     unsigned char *sealed;
     apr_size_t slen, alen;
-    const char *a = aad(p, name, &alen);
+    const char *a;
 
+    if (label && !label_ok(label, strlen(label))) {
+        return NULL;
+    }
+    a = aad(p, label, name, &alen);
     if (!kr || kr->n < 1
         || !tp_seal(p, kr->keys[0], a, alen, value, strlen(value), &sealed,
                     &slen)) {
         return NULL;
     }
-    return apr_pstrcat(p, TP_SEALED_PREFIX,
+    return apr_pstrcat(p, label ? TP_BOUND_PREFIX : TP_SEALED_PREFIX,
+                       label ? label : "", label ? "." : "",
                        tp_b64url_encode(p, sealed, slen), NULL);
 }
 
-int tp_opencookie(apr_pool_t *p, const tp_keyring *kr, const char *name,
-                  const char *sealed, const char **value, int *which)
+const char *tp_sealcookie(apr_pool_t *p, const tp_keyring *kr,
+                          const char *name, const char *value)
 {
-    apr_size_t plen = strlen(TP_SEALED_PREFIX), len, alen, olen;
+    return tp_sealcookie_for(p, kr, NULL, name, value);
+}
+
+/* The label of a bound value (*len its length, *body what follows its
+ * dot), NULL when the value is not of the bound form. */
+static const char *bound_label(const char *v, apr_size_t *len,
+                               const char **body)
+{
+    apr_size_t plen = strlen(TP_BOUND_PREFIX);
+    const char *dot;
+
+    if (!v || strncmp(v, TP_BOUND_PREFIX, plen)) {
+        return NULL;
+    }
+    v += plen;
+    if (!(dot = strchr(v, '.')) || !label_ok(v, (apr_size_t)(dot - v))) {
+        return NULL;
+    }
+    *len = (apr_size_t)(dot - v);
+    *body = dot + 1;
+    return v;
+}
+
+int tp_sealed_foreign(const char *value, const char *label)
+{
+    apr_size_t n;
+    const char *body, *l = bound_label(value, &n, &body);
+
+    return l && label && (strlen(label) != n || strncmp(l, label, n));
+}
+
+tp_open_e tp_opencookie_for(apr_pool_t *p, const tp_keyring *kr,
+                            const char *label, const char *name,
+                            const char *sealed, const char **value,
+                            int *which)
+{
+    apr_size_t plen = strlen(TP_SEALED_PREFIX), len, alen, olen, llen = 0;
     unsigned char *raw, *out;
-    const char *a;
+    const char *a, *body, *l;
     long n;
     int i;
 
-    if (!kr || !sealed || strncmp(sealed, TP_SEALED_PREFIX, plen)) {
-        return 0;
+    if (!kr || !sealed) {
+        return TP_OPEN_BAD;
     }
-    len = strlen(sealed + plen);
+    if ((l = bound_label(sealed, &llen, &body))) {
+        if (label && (strlen(label) != llen || strncmp(l, label, llen))) {
+            return TP_OPEN_FOREIGN;
+        }
+        a = aad(p, apr_pstrmemdup(p, l, llen), name, &alen);
+    }
+    else if (!strncmp(sealed, TP_SEALED_PREFIX, plen)) {
+        body = sealed + plen;
+        a = aad(p, NULL, name, &alen);
+    }
+    else {
+        return TP_OPEN_BAD;
+    }
+    len = strlen(body);
     if (len == 0 || len > MAX_SEALED) {
-        return 0;
+        return TP_OPEN_BAD;
     }
     raw = apr_palloc(p, len * 3 / 4 + 1);
-    n = tp_b64url_decode(raw, sealed + plen, len);
+    n = tp_b64url_decode(raw, body, len);
     if (n < TP_SEAL_OVERHEAD) {
-        return 0;
+        return TP_OPEN_BAD;
     }
-    a = aad(p, name, &alen);
     for (i = 0; i < kr->n; i++) {
         if (tp_unseal(p, kr->keys[i], a, alen, raw, (apr_size_t)n, &out,
                       &olen)) {
             if (strlen((const char *)out) != olen) {
-                return 0;       /* a NUL inside: not one of our values */
+                return TP_OPEN_BAD;     /* a NUL inside: not one of ours */
             }
             *value = (const char *)out;
             if (which) {
                 *which = i;
             }
-            return 1;
+            return TP_OPEN_OK;
         }
     }
-    return 0;
+    return TP_OPEN_BAD;
+}
+
+int tp_opencookie(apr_pool_t *p, const tp_keyring *kr, const char *name,
+                  const char *sealed, const char **value, int *which)
+{
+    return tp_opencookie_for(p, kr, NULL, name, sealed, value, which)
+           == TP_OPEN_OK;
 }
 
 static int hexval(char c)

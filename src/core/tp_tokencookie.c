@@ -49,10 +49,20 @@ int tp_tokencookie_set(apr_pool_t *p, apr_array_header_t *out,
                        unsigned int sent, const tp_cookie_attrs *a,
                        const char **why)
 {
+    return tp_tokencookie_set_for(p, out, keys, NULL, name, value, max_age,
+                                  sent, a, why);
+}
+
+int tp_tokencookie_set_for(apr_pool_t *p, apr_array_header_t *out,
+                           const tp_keyring *keys, const char *label,
+                           const char *name, const char *value,
+                           apr_int64_t max_age, unsigned int sent,
+                           const tp_cookie_attrs *a, const char **why)
+{
     const char *parts[TP_MAX_CHUNKS];
     int n, k;
 
-    if (keys && !(value = tp_sealcookie(p, keys, name, value))) {
+    if (keys && !(value = tp_sealcookie_for(p, keys, label, name, value))) {
         *why = apr_psprintf(p, "could not seal cookie '%s'", name);
         return 0;
     }

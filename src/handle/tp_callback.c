@@ -63,7 +63,7 @@ static int callback(request_rec *r, const tp_dir_conf *dc)
     tp_idtoken idtok;
     tp_verify_e v;
     apr_int64_t age;
-    int rv;
+    int rv, opened = TP_OPEN_BAD;
 
     if ((rv = tp_reply_only(r, M_GET, "GET")) != DECLINED) {
         return rv;
@@ -78,10 +78,24 @@ static int callback(request_rec *r, const tp_dir_conf *dc)
     tp_logincookies_attrs(dc, &attrs);
 
     /* the login cookie of this state, cleared whatever happens: it is
-     * good for one callback */
+     * good for one callback; but another app's login (another provider or
+     * client, issue 22) is refused before anything else and left in
+     * place, for its own callback */
     if (state && (name = tp_login_cookie_name(r->pool, state,
                                               attrs.secure))) {
         value = tp_logincookies_find(r, name);
+        if (value && (opened = tp_logincookies_open(r, dc, name, value, &st))
+                     == TP_OPEN_FOREIGN) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          "tokenproxy: login callback refused: the login of "
+                          "this state was started by another app (another "
+                          "provider or client); its cookie is left in place "
+                          "(state fp=%s)", fp(r, state));
+            return tp_reply_login_failed(r, dc, HTTP_BAD_REQUEST,
+                                         "invalid_state",
+                                         "This login was started by another "
+                                         "application.");
+        }
         if (value) {
             apr_table_addn(r->err_headers_out, "Set-Cookie",
                            tp_setcookie_clear(r->pool, name, &attrs));
@@ -107,8 +121,7 @@ static int callback(request_rec *r, const tp_dir_conf *dc)
                                      "This login was not started in this "
                                      "browser, or it was already completed.");
     }
-    if (!tp_logincookies_open(r, dc, name, value, &st)
-        || !tp_login_state_equal(st.state, state)) {
+    if (opened != TP_OPEN_OK || !tp_login_state_equal(st.state, state)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "tokenproxy: login callback refused: the login cookie "
                       "does not open or does not match (state fp=%s)",

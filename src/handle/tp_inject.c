@@ -16,6 +16,7 @@
 #include "core/tp_token.h"
 #include "handle/tp_inject.h"
 #include "request/tp_request.h"
+#include "request/tp_strip.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);
@@ -31,6 +32,7 @@ int tp_inject_fixups(request_rec *r)
         apr_table_unset(r->headers_in, "Accept-Encoding");
     }
     if (!tp_conf_enabled(dc)) {
+        tp_strip_all(r);        /* no app's cookie upstream (issue 22) */
         return DECLINED;
     }
     rq = tp_req_get(r, dc);

@@ -44,9 +44,13 @@ static void bound_login_cookies(request_rec *r, const tp_dir_conf *dc,
 
     for (i = 0; i < all->nelts; i++) {
         tp_login_state st;
-        if (tp_logincookies_open(r, dc, c[i].name, c[i].value, &st)) {
+        int o = tp_logincookies_open(r, dc, c[i].name, c[i].value, &st);
+        if (o == TP_OPEN_OK) {
             t[i] = st.time;
             keep++;
+        }
+        else if (o == TP_OPEN_FOREIGN) {
+            continue;           /* another app's login: left alone */
         }
         else {
             apr_table_addn(r->err_headers_out, "Set-Cookie",
@@ -101,8 +105,10 @@ static int login(request_rec *r, const tp_dir_conf *dc)
     tp_logincookies_attrs(dc, &attrs);
     if (!st.state || !st.nonce || !st.verifier || !kr
         || !(name = tp_login_cookie_name(r->pool, st.state, attrs.secure))
-        || !(sealed = tp_sealcookie(r->pool, kr, name,
-                                    tp_login_state_encode(r->pool, &st)))) {
+        || !(sealed = tp_sealcookie_for(r->pool, kr,
+                                        tp_conf_seal_label(r->pool, dc), name,
+                                        tp_login_state_encode(r->pool,
+                                                              &st)))) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "tokenproxy: no random bytes or no key for a login");
         return HTTP_INTERNAL_SERVER_ERROR;

@@ -37,15 +37,17 @@ static apr_array_header_t *values(request_rec *r)
 }
 
 /* Set one token cookie; logged when it cannot be. */
-static void set_one(request_rec *r, const tp_keyring *keys, const char *name,
+static void set_one(request_rec *r, const tp_dir_conf *dc,
+                    const tp_keyring *keys, const char *name,
                     const char *value, apr_int64_t age, unsigned int sent,
                     const tp_cookie_attrs *attrs)
 {
     apr_array_header_t *vals = values(r);
     const char *why;
 
-    if (!tp_tokencookie_set(r->pool, vals, keys, name, value, age, sent,
-                            attrs, &why)) {
+    if (!tp_tokencookie_set_for(r->pool, vals, keys,
+                                keys ? tp_conf_seal_label(r->pool, dc) : NULL,
+                                name, value, age, sent, attrs, &why)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "tokenproxy: %s", why);
         return;
     }
@@ -114,10 +116,10 @@ void tp_cookies_set_tokens(request_rec *r, const tp_dir_conf *dc,
     }
     tp_conf_cookie_attrs(dc, &attrs);
     drop_cookies(r, dc, 0);
-    set_one(r, dc->keys, tp_conf_access_cookie(dc), tokens->access, age,
+    set_one(r, dc, dc->keys, tp_conf_access_cookie(dc), tokens->access, age,
             rq->sent[0], &attrs);
     if (rt) {
-        set_one(r, dc->keys, tp_conf_refresh_cookie(dc), rt,
+        set_one(r, dc, dc->keys, tp_conf_refresh_cookie(dc), rt,
                 tp_conf_refresh_max_age(dc), rq->sent[1], &attrs);
     }
     tp_nostore(r);
@@ -167,7 +169,7 @@ void tp_cookies_set_id(request_rec *r, const tp_dir_conf *dc,
         return;
     }
     tp_conf_cookie_attrs(dc, &attrs);
-    set_one(r, kr, tp_oidc_id_cookie(dc), id_token,
+    set_one(r, dc, kr, tp_oidc_id_cookie(dc), id_token,
             tp_conf_refresh_max_age(dc), rq->id_sent, &attrs);
     tp_nostore(r);
 }

@@ -71,7 +71,15 @@ int tp_logincookies_open(request_rec *r, const tp_dir_conf *dc,
 {
     const tp_keyring *kr = tp_cookies_id_keys(r, dc);
     const char *plain;
+    tp_open_e o;
 
-    return kr && tp_opencookie(r->pool, kr, name, value, &plain, NULL)
-           && tp_login_state_decode(r->pool, plain, st);
+    if (!kr) {
+        return TP_OPEN_BAD;
+    }
+    o = tp_opencookie_for(r->pool, kr, tp_conf_app_label(r->pool, dc), name,
+                          value, &plain, NULL);
+    if (o == TP_OPEN_OK && !tp_login_state_decode(r->pool, plain, st)) {
+        o = TP_OPEN_BAD;
+    }
+    return o;
 }

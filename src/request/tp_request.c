@@ -15,6 +15,7 @@
 
 #include "core/tp_cookie.h"
 #include "core/tp_loginstate.h"
+#include "core/tp_sealcookie.h"
 #include "core/tp_token.h"
 #include "request/tp_conncache.h"
 #include "request/tp_request.h"
@@ -73,7 +74,11 @@ static const char *usable(request_rec *r, const tp_dir_conf *dc,
     }
     if (dc->keys) {
         const char *opened;
-        if (!tp_opencookie(r->pool, dc->keys, name, v, &opened, NULL)) {
+        if (tp_opencookie_for(r->pool, dc->keys,
+                              strncmp(v, TP_BOUND_PREFIX,
+                                      strlen(TP_BOUND_PREFIX))
+                              ? NULL : tp_conf_app_label(r->pool, dc),
+                              name, v, &opened, NULL) != TP_OPEN_OK) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                           "tokenproxy: cookie '%s' ignored: it does not "
                           "open with the TokenProxyCookieKey keys (damaged, "
@@ -121,12 +126,74 @@ int tp_req_access_times(request_rec *r, tp_req *rq, const char *token,
     return rq->access_has_times;
 }
 
+/* The start of a match's whole value (its first chunk when chunked). */
+static const char *head_of(const tp_cookie_match *m)
+{
+    if (m->value && m->value[0] == '~') {
+        return m->max_chunk >= 1 ? m->chunk[1] : NULL;
+    }
+    return m->value;
+}
+
+/* A cookie sealed for another app (issue 22) is treated as absent: not
+ * read, and never cleared (it is the other app's session).  The label is
+ * made only when a bound cookie arrived. */
+static void drop_foreign(request_rec *r, const tp_dir_conf *dc,
+                         const char **label, const char *name,
+                         tp_cookie_match *m)
+{
+    const char *h = head_of(m);
+
+    if (!h || strncmp(h, TP_BOUND_PREFIX, strlen(TP_BOUND_PREFIX))) {
+        return;
+    }
+    if (!*label) {
+        *label = tp_conf_app_label(r->pool, dc);
+    }
+    if (tp_sealed_foreign(h, *label)) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "tokenproxy: cookie '%s' belongs to another app "
+                      "(another provider or client): treated as absent, "
+                      "left in place", name);
+        memset(m, 0, sizeof(*m));
+    }
+}
+
+/* The names to take out of the upstream's Cookie header: this section's
+ * first (n of them), then every other token cookie name of the server's
+ * sections (issue 22).  *all: how many in all. */
+static const char **strip_names(request_rec *r, const char **own, int n,
+                                int *all)
+{
+    const tp_srv_conf *sc = tp_srv_apps(r->server);
+    const char **names;
+    int i, j, k = n;
+
+    if (!sc || !sc->app_names || !sc->app_names->nelts) {
+        *all = n;
+        return own;
+    }
+    names = apr_palloc(r->pool, sizeof(*names) * (n + sc->app_names->nelts));
+    memcpy(names, own, sizeof(*names) * n);
+    for (i = 0; i < sc->app_names->nelts; i++) {
+        const char *x = APR_ARRAY_IDX(sc->app_names, i, const char *);
+        for (j = 0; j < n && strcmp(own[j], x); j++) {
+        }
+        if (j == n) {
+            names[k++] = x;
+        }
+    }
+    *all = k;
+    return names;
+}
+
 tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc)
 {
     tp_req *rq = ap_get_module_config(r->request_config, &tokenproxy_module);
-    const char *names[3];
-    tp_cookie_match found[3];
-    int n = 2;
+    const tp_srv_conf *sc;
+    const char *own[3], **names, *label = NULL;
+    tp_cookie_match *found;
+    int n = 2, all, logins;
     const char *cookie;
 
     if (rq) {
@@ -139,15 +206,18 @@ tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc)
     if (!cookie) {
         return rq;
     }
-    names[0] = tp_conf_access_cookie(dc);
-    names[1] = tp_conf_refresh_cookie(dc);
+    own[0] = tp_conf_access_cookie(dc);
+    own[1] = tp_conf_refresh_cookie(dc);
     if (tp_oidc_issuer(dc)) {
-        names[n++] = tp_oidc_id_cookie(dc);     /* never sent upstream */
+        own[n++] = tp_oidc_id_cookie(dc);       /* never sent upstream */
     }
-    rq->removed = tp_cookie_take(r->pool, cookie, names, n, found,
+    names = strip_names(r, own, n, &all);
+    found = apr_palloc(r->pool, sizeof(*found) * all);
+    rq->removed = tp_cookie_take(r->pool, cookie, names, all, found,
                                  &rq->cookie_out);
-    rq->had_token_cookie = rq->removed > 0;
-    if (n > 2) {                /* login state cookies stay here too */
+    sc = tp_srv_apps(r->server);
+    logins = n > 2 || (sc && sc->app_login);
+    if (logins) {               /* login state cookies stay here too */
         int gone;
         const char *rest = tp_login_cookies_strip(r->pool, rq->removed
                                                   ? rq->cookie_out : cookie,
@@ -157,6 +227,17 @@ tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc)
             rq->removed += gone;
         }
     }
+    if (dc->keys || n > 2) {
+        drop_foreign(r, dc, &label, names[0], &found[0]);
+        drop_foreign(r, dc, &label, names[1], &found[1]);
+        if (n > 2) {
+            drop_foreign(r, dc, &label, names[2], &found[2]);
+        }
+    }
+    rq->had_token_cookie = found[0].count || found[1].count
+                           || found[0].max_chunk || found[1].max_chunk
+                           || (n > 2 && (found[2].count
+                                         || found[2].max_chunk));
     rq->sent[0] = tp_cookie_sent(&found[0]);
     rq->sent[1] = tp_cookie_sent(&found[1]);
     rq->access = usable(r, dc, rq, 1, names[0], &found[0]);

@@ -22,5 +22,6 @@ Suite *claims_suite(unit_fixture setup, unit_fixture teardown);
 Suite *opencache_suite(unit_fixture setup, unit_fixture teardown);
 Suite *tokencookie_suite(unit_fixture setup, unit_fixture teardown);
 Suite *hardening_suite(unit_fixture setup, unit_fixture teardown);
+Suite *apps_suite(unit_fixture setup, unit_fixture teardown);
 
 #endif
