@@ -220,24 +220,24 @@ for my $method (qw(POST PUT)) {
 {
     my $s = new_session();
     my ($d, $res) = stats_delta(sub {
-        req(GET => '/bff/oauth/x', [cookie_hdr(refreshToken => $s->{refreshToken})])
+        req(GET => '/bff/oauth/x', [cookie_hdr(oauthRefresh => $s->{refreshToken})])
     });
     my $c = set_cookies($res);
     ok t_cmp($res->code, 200, 'oauth2: served');
     ok t_cmp($d->{oauth2_basic_ok}, 1, 'oauth2: HTTP Basic client authentication');
-    ok t_cmp(up_header(json_of($res), 'Authorization'), "Bearer $c->{accessToken}[0]",
+    ok t_cmp(up_header(json_of($res), 'Authorization'), "Bearer $c->{oauthAccess}[0]",
              'oauth2: access_token used');
-    ok t_cmp($c->{refreshToken}[0] ne $s->{refreshToken}, 1, 'oauth2: refresh_token rotated');
+    ok t_cmp($c->{oauthRefresh}[0] ne $s->{refreshToken}, 1, 'oauth2: refresh_token rotated');
 
     $s = new_session();
     ($d, $res) = stats_delta(sub {
-        req(GET => '/bff/oauthid/x', [cookie_hdr(refreshToken => $s->{refreshToken})])
+        req(GET => '/bff/oauthid/x', [cookie_hdr(oauthidRefresh => $s->{refreshToken})])
     });
     ok t_cmp($res->code, 200, 'oauth2 with client_id: served');
     ok t_cmp($d->{'oauth2_client_id_bff-public'}, 1, 'client_id in the body');
 
     ($d, $res) = stats_delta(sub {
-        req(GET => '/bff/oauth/x', [cookie_hdr(refreshToken => 'mode-badtype-' . tok('bt'))])
+        req(GET => '/bff/oauth/x', [cookie_hdr(oauthRefresh => 'mode-badtype-' . tok('bt'))])
     });
     ok t_cmp($res->code, 503, 'oauth2: token_type mac is a failed refresh');
 }
@@ -246,15 +246,15 @@ for my $method (qw(POST PUT)) {
 {
     my $s = new_session(ttl => 200);
     my ($d, $res) = stats_delta(sub {
-        req(GET => '/bff/alt/x', [cookie_hdr(refreshToken => $s->{refreshToken})])
+        req(GET => '/bff/alt/x', [cookie_hdr(altRefresh => $s->{refreshToken})])
     });
     my $c = set_cookies($res);
     ok t_cmp($res->code, 200, 'other member names: served');
     ok t_cmp($d->{alt_calls}, 1, 'the request used "rt"');
-    ok t_cmp(up_header(json_of($res), 'Authorization'), "Bearer $c->{accessToken}[0]",
+    ok t_cmp(up_header(json_of($res), 'Authorization'), "Bearer $c->{altAccess}[0]",
              'the answer\'s "at" became the Bearer token');
-    ok t_cmp(cookie_attr($c->{accessToken}, 'Max-Age'), 200, '"ttl" became Max-Age');
-    ok t_cmp($c->{refreshToken}[0] ne $s->{refreshToken}, 1, '"rt" rotated');
+    ok t_cmp(cookie_attr($c->{altAccess}, 'Max-Age'), 200, '"ttl" became Max-Age');
+    ok t_cmp($c->{altRefresh}[0] ne $s->{refreshToken}, 1, '"rt" rotated');
 }
 
 # --- the rotated cookies go out with whatever response comes back

@@ -125,13 +125,13 @@ for my $mode (@unavailable) {
     ok t_cmp($took < 8, 1, sprintf('bounded by TokenProxyRefreshTimeout 2 (%.1f s)', $took));
     kept($res, 'refresh timeout');
 
-    $res = req(GET => '/bff/dead/x', [Cookie => "refreshToken=" . tok('dead')]);
+    $res = req(GET => '/bff/dead/x', [Cookie => "deadRefresh=" . tok('dead')]);
     ok t_cmp($res->code, 503, 'refresh endpoint down: 503');
     kept($res, 'refresh endpoint down');
 
     # an upstream 401 while the endpoint is down: 503, not a logout
     my $s = new_session();
-    $res = req(GET => '/bff/dead/y', [Cookie => "accessToken=" . tok('x') . "; refreshToken=$s->{refreshToken}"]);
+    $res = req(GET => '/bff/dead/y', [Cookie => "deadAccess=" . tok('x') . "; deadRefresh=$s->{refreshToken}"]);
     ok t_cmp($res->code, 503, 'upstream 401 and endpoint down: 503');
 }
 {

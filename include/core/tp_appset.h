@@ -38,7 +38,8 @@ typedef struct tp_app_use {
 int tp_cookie_paths_overlap(const char *a, const char *b);
 
 /* The first conflict among uses (tp_app_use): two of different apps
- * with one cookie name on overlapping paths.  NULL or the message, which
+ * (each with a provider: a section that neither logs in nor refreshes
+ * writes no cookie) with one cookie name on overlapping paths.  NULL or the message, which
  * names both sections and the directive to change. */
 const char *tp_appset_conflict(apr_pool_t *p, const apr_array_header_t *uses);
 

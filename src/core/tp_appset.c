@@ -43,7 +43,10 @@ const char *tp_appset_conflict(apr_pool_t *p, const apr_array_header_t *uses)
 
     for (i = 0; i < uses->nelts; i++) {
         for (j = i + 1; j < uses->nelts; j++) {
-            if (!tp_binding_differ(u[i].provider, u[i].client,
+            /* a section that neither logs in nor refreshes writes no
+             * cookie: it cannot clobber a session */
+            if (!u[i].provider || !u[j].provider
+                || !tp_binding_differ(u[i].provider, u[i].client,
                                    u[j].provider, u[j].client)
                 || !tp_cookie_paths_overlap(u[i].path, u[j].path)) {
                 continue;

@@ -189,6 +189,13 @@ START_TEST(overlap_check)
         NULL);
     e = tp_appset_conflict(unit_pool, u);
     ck_assert(e && strstr(e, "'y'") && strstr(e, "TokenProxyAccessCookie"));
+    /* a section that neither logs in nor refreshes conflicts with none */
+    apr_array_clear(u);
+    use(u, "<Location /api/>", NULL, NULL, "/", "accessToken",
+        "refreshToken", NULL);
+    use(u, "<Location /b/>", "http://idp/token", NULL, "/", "accessToken",
+        "refreshToken", NULL);
+    ck_assert_ptr_null(tp_appset_conflict(unit_pool, u));
 }
 END_TEST
 
