@@ -151,7 +151,7 @@ prod_cookie=$(curl -s -D - -o /dev/null -X POST -H 'Content-Type: application/js
     "http://127.0.0.1:$front/prod/auth/login" |
     sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | tr -d '\r' | paste -sd';' - | sed 's/;/; /g')
 case "$prod_cookie" in
-    *accessToken=tp1.*refreshToken=tp1.*) ;;
+    *accessToken=tp[12].*refreshToken=tp[12].*) ;;
     *) echo "bench: the login did not set sealed cookies: $prod_cookie" >&2; exit 1 ;;
 esac
 prod_cookie="$prod_cookie; theme=dark"

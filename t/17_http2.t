@@ -132,7 +132,7 @@ ok t_cmp(join(' ', map { $_->[3] eq $alice_at ? 'alice' : $_->[3] eq $bob_at ? '
 ok t_cmp(join(' ', @{ kept_for($mark) }), '/h2/api/m4', 'only the repeat took the kept value');
 
 # 3. a changed cookie after the kept one
-(my $tampered = $alice) =~ s/accessToken=tp1\.(.{10})(.)/"accessToken=tp1.$1" . ($2 eq 'A' ? 'B' : 'A')/e;
+(my $tampered = $alice) =~ s/accessToken=(tp2\.[^.]+\.)(.{10})(.)/"accessToken=$1$2" . ($3 eq 'A' ? 'B' : 'A')/e;
 $tampered =~ s/; refreshToken=.*//;
 my ($d, @t) = stats_delta(sub { h2(0, ["/h2/api/t1", $alice], ["/h2/api/t2", $tampered],
                                       ["/h2/api/t3", $alice]) });

@@ -25,8 +25,8 @@ sub cookie_back {
 # --- sealed cookies
 my $sealed = set_cookies(login('/sealed'));
 {
-    ok t_cmp($sealed->{accessToken}[0], qr/^tp1\.[A-Za-z0-9_-]+$/, 'access cookie sealed');
-    ok t_cmp($sealed->{refreshToken}[0], qr/^tp1\.[A-Za-z0-9_-]+$/, 'refresh cookie sealed');
+    ok t_cmp($sealed->{accessToken}[0], qr/^tp2\.[A-Za-z0-9_-]{11}\.[A-Za-z0-9_-]+$/, 'access cookie sealed');
+    ok t_cmp($sealed->{refreshToken}[0], qr/^tp2\.[A-Za-z0-9_-]{11}\.[A-Za-z0-9_-]+$/, 'refresh cookie sealed');
     my ($d, $res) = stats_delta(sub { req(GET => '/sealed/api/x', [Cookie => cookie_back($sealed)]) });
     ok t_cmp($res->code, 200, 'sealed cookies open');
     my $auth = up_header(json_of($res), 'Authorization') // '';
@@ -67,7 +67,7 @@ for my $what (qw(tampered truncated)) {
     my $sc = set_cookies($res);
     ok t_cmp($res->code, 200, 'a damaged access cookie: refreshed');
     ok t_cmp($d->{refresh_calls}, 1, 'with the sealed refresh token');
-    ok t_cmp($sc->{accessToken}[0], qr/^tp1\./, 'new sealed cookie');
+    ok t_cmp($sc->{accessToken}[0], qr/^tp2\.[A-Za-z0-9_-]{11}\./, 'new sealed cookie');
     $sealed = $sc;      # the old refresh token is spent
 }
 {
@@ -105,7 +105,7 @@ for my $what (qw(tampered truncated)) {
 {
     # sealed with a key /sealed/ does not have
     my $other = set_cookies(login('/sealed-other'));
-    ok t_cmp($other->{accessToken}[0], qr/^tp1\./, 'sealed elsewhere');
+    ok t_cmp($other->{accessToken}[0], qr/^tp2\.[A-Za-z0-9_-]{11}\./, 'sealed elsewhere');
     my $res = req(GET => '/sealed/api/other', [Cookie => cookie_back($other)]);
     ok t_cmp($res->code, 401, 'wrong key: treated as absent');
     ok t_cmp(cookie_attr(set_cookies($res)->{accessToken}, 'Max-Age'), '0', 'wrong key: cleared');

@@ -251,6 +251,9 @@ elif ! (cd t/oidc && timeout 300 npm ci --no-audit --no-fund --loglevel=error) >
 else
     run_tap "OpenID login (oidc-provider, event MPM)" "$top/t/oidc.log" 300 \
         perl t/oidc/login.pl
+    # several apps and providers on one host (issue 22)
+    run_tap "several apps on one host (two oidc-providers, event MPM)" \
+        "$top/t/oidc-apps.log" 300 perl t/oidc/apps.pl
 fi
 
 # 3. the README's demo, non-interactively

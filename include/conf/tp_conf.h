@@ -132,9 +132,10 @@ void tp_conf_mark_empty(apr_pool_t *ptemp, server_rec *s);
 tp_srv_conf *tp_srv_apps(const server_rec *s);
 
 /* The app of this section (tp_binding): its provider (the issuer, else
- * the refresh endpoint) and client id, and its label; the label its
- * cookies are sealed with (NULL with TokenProxyCookieBinding Off: the
- * old unbound form). */
+ * the refresh endpoint) and client id, and its label (NULL for a section
+ * with neither: it belongs to no app, and opens every sealed cookie of
+ * its keys); the label its cookies are sealed with (NULL with
+ * TokenProxyCookieBinding Off, or without an app: the old unbound form). */
 const char *tp_conf_app_provider(const tp_dir_conf *dc);
 const char *tp_conf_app_label(apr_pool_t *p, const tp_dir_conf *dc);
 const char *tp_conf_seal_label(apr_pool_t *p, const tp_dir_conf *dc);

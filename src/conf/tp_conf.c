@@ -184,6 +184,9 @@ const char *tp_conf_app_label(apr_pool_t *p, const tp_dir_conf *dc)
 {
     const char *prov = tp_conf_app_provider(dc), *l;
 
+    if (!prov && !dc->client_id) {
+        return NULL;            /* neither logs in nor refreshes: no app */
+    }
     if (last_label.label[0] && last_label.provider == prov
         && last_label.client == dc->client_id) {
         return apr_pstrdup(p, last_label.label);

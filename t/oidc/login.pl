@@ -243,7 +243,7 @@ sub token_in_jar {
     is($n, 'tp-login-' . substr($state // '', 0, 8), '... which names the cookie');
     is($u->query_param('nonce') // '-', $nonce // '', '... its nonce');
     is($u->query_param('code_challenge') // '-', (Digest::SHA::sha256_base64($verifier // '') =~ tr{+/}{-_}r), '... and the S256 challenge of its verifier');
-    like(join("\n", $r->header('Set-Cookie')), qr/^\Q$n\E=tp1\.[^;]+; Path=\/; Max-Age=300; HttpOnly; SameSite=Lax$/m,
+    like(join("\n", $r->header('Set-Cookie')), qr/^\Q$n\E=tp2\.[A-Za-z0-9_-]{11}\.[^;]+; Path=\/; Max-Age=300; HttpOnly; SameSite=Lax$/m,
          'the login cookie: sealed, HttpOnly, SameSite=Lax, 5 minutes');
     is($r->header('Cache-Control'), 'no-store', '... and no-store');
 }
@@ -272,7 +272,7 @@ is(loc($r), "$site/app/page?x=1", '... to the return path');
 my $sc = set_cookies_of($r);
 ok($sc->{accessToken} && $sc->{refreshToken} && $sc->{idToken}, 'access, refresh and ID cookies are set');
 is($sc->{$login_cookie}, '', 'the login state cookie is cleared');
-like(join("\n", $r->header('Set-Cookie')), qr/idToken=tp1\.[^;]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict/,
+like(join("\n", $r->header('Set-Cookie')), qr/idToken=tp2\.[A-Za-z0-9_-]{11}\.[^;]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict/,
      'the ID cookie is sealed and HttpOnly');
 is(pstats()->{'grant.authorization_code'}, 1, 'one code exchange at the provider');
 my $at = token_in_jar($alice, 'accessToken');

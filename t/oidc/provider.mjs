@@ -42,6 +42,10 @@ const client = (id, prefix, alg, secret) => ({
   token_endpoint_auth_method: 'client_secret_basic',
   id_token_signed_response_alg: alg,
 });
+const appClient = (s) => {
+  const [id, secret, prefix] = s.split(',');
+  return client(id, prefix, 'RS256', secret);
+};
 
 const provider = new Provider(issuer, {
   jwks: { keys },
@@ -51,6 +55,9 @@ const provider = new Provider(issuer, {
     client('tp-client-ps', '/ps', 'PS256', 's3cr3t-client-secret-ps'),
     client('tp-client-es', '/es', 'ES256', 's3cr3t-client-secret-es'),
     client('tp-client-hs', '/hs', 'HS256', 's3cr3t-client-secret-hs-0123456789abcdef'),
+    // one more for t/oidc/apps.pl (issue 22), run as two instances:
+    // TP_OIDC_APP_CLIENT="id,secret,prefix"
+    ...(process.env.TP_OIDC_APP_CLIENT ? [appClient(process.env.TP_OIDC_APP_CLIENT)] : []),
     // a machine client whose access tokens are JWTs for the audience
     // tp-client, signed with the provider's key (planted as ID cookies)
     {
