@@ -29,6 +29,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         assert(which == 0 || which == 1);
         assert(value);
     }
+    /* the bound form (issue 22): a cookie of another app never opens,
+     * and is told apart without opening */
+    {
+        const char *label = "AAAAAAAAAAA";
+        tp_open_e o = tp_opencookie_for(p, &kr, label, "accessToken", sealed,
+                                        &value, &which);
+        assert(o == TP_OPEN_OK || o == TP_OPEN_BAD || o == TP_OPEN_FOREIGN);
+        assert((o == TP_OPEN_FOREIGN) == tp_sealed_foreign(sealed, label));
+        assert(o != TP_OPEN_OK || value);
+    }
     tp_key_parse(sealed, strlen(sealed), key);
     /* a cluster entry (the corpus sealed with the first key, at
      * FUZZ_CLUSTER_NOW): only live ones open */
