@@ -23,6 +23,7 @@
 #include "conf/tp_cmd.h"
 #include "conf/tp_cmd_main.h"
 #include "conf/tp_cmd_oidc.h"
+#include "conf/tp_cmd_session.h"
 #include "conf/tp_conf.h"
 #include "handle/tp_callback.h"
 #include "handle/tp_capture.h"
@@ -39,6 +40,7 @@
 #include "request/tp_nostore.h"
 #include "shared/tp_child_http.h"
 #include "shared/tp_cluster_glue.h"
+#include "shared/tp_session_stats.h"
 #include "shared/tp_state.h"
 
 module AP_MODULE_DECLARE_DATA tokenproxy_module;
@@ -150,6 +152,16 @@ static const command_rec tp_cmds[] = {
                  DIR_CMD, "Seal cookies bound to this section's provider and "
                  "client (default On; Off writes the old form during a "
                  "rolling upgrade)"),
+    /* issue 19: session lifetime */
+    AP_INIT_TAKE1("TokenProxySessionIdleTimeout", tp_cmd_seconds,
+                  AT(session_idle), DIR_CMD, "End a session no request has "
+                  "used for this many seconds (default 0: off)"),
+    AP_INIT_TAKE1("TokenProxySessionMaxAge", tp_cmd_seconds,
+                  AT(session_max_age), DIR_CMD, "End a session this many "
+                  "seconds after its login (default 0: off)"),
+    AP_INIT_TAKE1("TokenProxySessionCookie", tp_cmd_session_cookie, NULL,
+                  DIR_CMD, "Name of the session cookie (default "
+                  TP_DEFAULT_SESSION_COOKIE ")"),
     { NULL }
 };
 
@@ -191,6 +203,9 @@ static int tp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     tp_flow_post_config();
     tp_conf_mark_empty(ptemp, s);
     if (tp_cluster_post_config(s) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (!tp_session_stats_post_config(s)) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return tp_state_post_config(ptemp, s);

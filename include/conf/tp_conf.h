@@ -36,6 +36,7 @@
 #define TP_DEFAULT_GRACE           30         /* seconds */
 #define TP_DEFAULT_POST_LOGOUT_URL "/"
 #define TP_DEFAULT_SCOPE           "openid"
+#define TP_DEFAULT_SESSION_COOKIE  "tpSession"
 
 #define TP_DEFAULT_CACHE           "shmcb"
 #define TP_DEFAULT_CACHE_SIZE      33554432   /* 32 MiB */
@@ -94,6 +95,10 @@ typedef struct tp_dir_conf {
     int empty;
     /* several apps on one host (issue 22) */
     int binding;                 /* TokenProxyCookieBinding */
+    /* issue 19: the session's limits and cookie */
+    apr_int64_t session_idle;    /* TokenProxySessionIdleTimeout, 0: off */
+    apr_int64_t session_max_age; /* TokenProxySessionMaxAge, 0: off */
+    const char *session_cookie;  /* TokenProxySessionCookie */
 } tp_dir_conf;
 
 /* The main server's settings (the directives are main-server only). */
@@ -176,6 +181,13 @@ const char *tp_oidc_scope(const tp_dir_conf *dc);
 const apr_array_header_t *tp_oidc_params(const tp_dir_conf *dc);
 const char *tp_oidc_post_logout_url(const tp_dir_conf *dc);
 const char *tp_oidc_id_cookie(const tp_dir_conf *dc);
+/* The session cookie's name and the limits (seconds, 0: off). */
+const char *tp_conf_session_cookie(const tp_dir_conf *dc);
+apr_int64_t tp_conf_session_idle(const tp_dir_conf *dc);
+apr_int64_t tp_conf_session_max_age(const tp_dir_conf *dc);
+/* A limit is on: the session cookie is read and kept up to date. */
+int tp_conf_session_limited(const tp_dir_conf *dc);
+
 /* A provider, a client and a redirect URI: the login can run. */
 int tp_oidc_ready(const tp_dir_conf *dc);
 #define TP_OIDC_READY_NEEDS "TokenProxyOIDCProvider, TokenProxyClient and " \

@@ -26,6 +26,9 @@ typedef struct tp_oidc_meta {
                                          * id_token_signing_alg_values_
                                          * supported (the ones tp_jose
                                          * knows) */
+    int iss_param_supported;            /* authorization_response_iss_
+                                         * parameter_supported: true
+                                         * (RFC 9207) */
 } tp_oidc_meta;
 
 /* Parse a discovery document.  Its "issuer" must equal `issuer` exactly;

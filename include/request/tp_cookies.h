@@ -37,11 +37,16 @@ const tp_keyring *tp_cookies_id_keys(request_rec *r, const tp_dir_conf *dc);
 void tp_cookies_set_id(request_rec *r, const tp_dir_conf *dc,
                        const tp_req *rq, const char *id_token);
 
-/* Clear what arrived of both token cookies, and of the ID cookie with
- * TokenProxyOIDCProvider (replacing any this module set before); a
- * cookie the request did not carry is left alone. */
+/* Clear what arrived of both token cookies, of the ID cookie with
+ * TokenProxyOIDCProvider and of the session cookie (replacing any this
+ * module set before); a cookie the request did not carry is left alone. */
 void tp_cookies_clear(request_rec *r, const tp_dir_conf *dc,
                       const tp_req *rq);
+
+/* Set the session cookie (always sealed, as the ID cookie) to s, in
+ * place of one this response already sets. */
+void tp_cookies_set_session(request_rec *r, const tp_dir_conf *dc,
+                            const tp_req *rq, const tp_sessinfo *s);
 
 /* Clear what arrived of the ID cookie alone (one that does not open). */
 void tp_cookies_clear_id(request_rec *r, const tp_dir_conf *dc,

@@ -13,6 +13,7 @@
 #include "conf/tp_conf.h"
 #include "core/tp_cookie.h"
 #include "core/tp_jwt.h"
+#include "core/tp_sesscookie.h"
 
 struct tp_replay;
 
@@ -54,6 +55,11 @@ typedef struct tp_req {
     int cached;                /* the connection's cache (tp_conncache)
                                 * holds access_read as entry oc_gen */
     unsigned long oc_gen;
+    /* issue 19: the session cookie (TokenProxySessionCookie), never sent
+     * upstream; opened by tp_session_check (request/tp_session.h) */
+    const char *sess_cookie;   /* as sent (joined, still sealed), or NULL */
+    unsigned int sess_sent;    /* what arrived of it, as sent[] */
+    const tp_sessinfo *session; /* the session opened or begun, or NULL */
 } tp_req;
 
 /* The request's context, reading the cookies on the first call.  The

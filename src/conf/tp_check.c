@@ -23,13 +23,14 @@ APLOG_USE_MODULE(tokenproxy);
 const char *tp_check_prefixes(apr_pool_t *p, const char *what,
                               const tp_dir_conf *dc)
 {
-    const char *names[3], *name;
+    const char *names[4], *name;
     int i;
 
     names[0] = tp_conf_access_cookie(dc);
     names[1] = tp_conf_refresh_cookie(dc);
     names[2] = tp_oidc_id_cookie(dc);
-    for (i = 0; i < 3; i++) {
+    names[3] = tp_conf_session_cookie(dc);
+    for (i = 0; i < 4; i++) {
         name = names[i];
         if (tp_cookie_secure_prefixed(name) && dc->cookie_secure == 0) {
             return apr_psprintf(p, "%s: the cookie '%s' needs Secure, but "

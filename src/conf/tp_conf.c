@@ -34,6 +34,8 @@ void *tp_dir_conf_create(apr_pool_t *p, char *dir)
     dc->capture = TP_UNSET;
     dc->csrf = TP_UNSET;
     dc->binding = TP_UNSET;
+    dc->session_idle = TP_UNSET;
+    dc->session_max_age = TP_UNSET;
     dc->section = dir ? apr_pstrdup(p, dir) : "(server)";
     return dc;
 }
@@ -113,6 +115,9 @@ void *tp_dir_conf_merge(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(csrf_header);
     dc->oidc = oidc_merge(p, base->oidc, add->oidc);
     MERGE_INT(binding);
+    MERGE_INT(session_idle);
+    MERGE_INT(session_max_age);
+    MERGE_PTR(session_cookie);
     if (add->enabled != TP_UNSET) {
         dc->replay_warned = add->replay_warned;
         dc->section = add->section;
@@ -306,6 +311,7 @@ void tp_conf_cookie_attrs(const tp_dir_conf *dc, tp_cookie_attrs *a)
     const char *at = tp_conf_access_cookie(dc);
     const char *rt = tp_conf_refresh_cookie(dc);
     const char *it = tp_oidc_id_cookie(dc);
+    const char *st = tp_conf_session_cookie(dc);
 
     a->path = dc->cookie_path ? dc->cookie_path : TP_DEFAULT_COOKIE_PATH;
     a->secure = dc->cookie_secure != 0;     /* unset: On */
@@ -314,11 +320,11 @@ void tp_conf_cookie_attrs(const tp_dir_conf *dc, tp_cookie_attrs *a)
     /* the prefixes' rules hold even where nested sections contradict them
      * (each section is checked at startup) */
     if (tp_cookie_secure_prefixed(at) || tp_cookie_secure_prefixed(rt)
-        || tp_cookie_secure_prefixed(it)) {
+        || tp_cookie_secure_prefixed(it) || tp_cookie_secure_prefixed(st)) {
         a->secure = 1;
     }
     if (tp_cookie_host_prefixed(at) || tp_cookie_host_prefixed(rt)
-        || tp_cookie_host_prefixed(it)) {
+        || tp_cookie_host_prefixed(it) || tp_cookie_host_prefixed(st)) {
         a->path = "/";
     }
 }
@@ -353,6 +359,27 @@ const char *tp_oidc_id_cookie(const tp_dir_conf *dc)
 {
     return dc->oidc && dc->oidc->id_cookie ? dc->oidc->id_cookie
                                            : TP_DEFAULT_ID_COOKIE;
+}
+
+const char *tp_conf_session_cookie(const tp_dir_conf *dc)
+{
+    return dc->session_cookie ? dc->session_cookie
+                              : TP_DEFAULT_SESSION_COOKIE;
+}
+
+apr_int64_t tp_conf_session_idle(const tp_dir_conf *dc)
+{
+    return dc->session_idle > 0 ? dc->session_idle : 0;
+}
+
+apr_int64_t tp_conf_session_max_age(const tp_dir_conf *dc)
+{
+    return dc->session_max_age > 0 ? dc->session_max_age : 0;
+}
+
+int tp_conf_session_limited(const tp_dir_conf *dc)
+{
+    return dc->session_idle > 0 || dc->session_max_age > 0;
 }
 
 int tp_oidc_ready(const tp_dir_conf *dc)

@@ -127,6 +127,8 @@ int tp_oidc_meta_parse(apr_pool_t *p, const char *json, apr_size_t len,
                                              &bad);
         out->userinfo_endpoint = endpoint(p, doc, "userinfo_endpoint", &bad);
         out->id_token_algs = announced_algs(doc);
+        out->iss_param_supported = json_is_true(json_object_get(
+            doc, "authorization_response_iss_parameter_supported"));
         if (bad) {
             *why = "an endpoint of the discovery document is not an https:// "
                    "URL (http:// only to a loopback host)";

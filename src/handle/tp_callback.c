@@ -16,6 +16,7 @@
 
 #include "conf/tp_conf.h"
 #include "core/tp_idtoken.h"
+#include "core/tp_iss_resp.h"
 #include "core/tp_loginstate.h"
 #include "core/tp_setcookie.h"
 #include "core/tp_token.h"
@@ -27,6 +28,7 @@
 #include "request/tp_logincookies.h"
 #include "request/tp_reply.h"
 #include "request/tp_request.h"
+#include "request/tp_session.h"
 #include "request/tp_selfurl.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
@@ -138,15 +140,26 @@ static int callback(request_rec *r, const tp_dir_conf *dc)
         return tp_reply_login_failed(r, dc, HTTP_BAD_REQUEST, "expired_state",
                                      "The login took too long.");
     }
+    /* RFC 9207: the response comes from the provider the login went to */
+    if (!tp_oidc_disc_meta(r, dc, &m)) {
+        return tp_reply_provider_unavailable(r, dc);
+    }
+    if ((why = tp_iss_resp_check(apr_table_get(args, "iss"),
+                                 tp_oidc_issuer(dc),
+                                 m.iss_param_supported))) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "tokenproxy: login callback refused: %s (state fp=%s)",
+                      why, fp(r, state));
+        return tp_reply_login_failed(r, dc, HTTP_BAD_REQUEST, "invalid_iss",
+                                     "The answer did not come from the "
+                                     "configured identity provider.");
+    }
     if (!code || !*code) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "tokenproxy: login callback without a code");
         return tp_reply_login_failed(r, dc, HTTP_BAD_REQUEST,
                                      "invalid_request",
                                      "The identity provider sent no code.");
-    }
-    if (!tp_oidc_disc_meta(r, dc, &m)) {
-        return tp_reply_provider_unavailable(r, dc);
     }
 
     tp_oidc_exchange(r, dc, &m, code,
@@ -184,6 +197,7 @@ static int callback(request_rec *r, const tp_dir_conf *dc)
     }
 
     tp_cookies_login(r, dc, tp_req_get(r, dc), &res.tokens, idt);
+    tp_session_begin(r, dc, tp_req_get(r, dc), idtok.claims);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "tokenproxy: login of sub fp=%s: access token fp=%s, "
                   "refresh token %s, ID token fp=%s",

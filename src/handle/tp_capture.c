@@ -23,6 +23,7 @@
 #include "handle/tp_capture.h"
 #include "request/tp_cookies.h"
 #include "request/tp_request.h"
+#include "request/tp_session.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);
@@ -107,6 +108,7 @@ static apr_status_t capture_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     apr_brigade_cleanup(bb);
     if (st == TP_ANSWER_OK) {
         tp_cookies_set_tokens(r, dc, tp_req_get(r, dc), &tokens, NULL);
+        tp_session_begin(r, dc, tp_req_get(r, dc), NULL);
         apr_table_unset(r->headers_out, "Cache-Control");
         apr_table_unset(r->headers_out, "Expires");
         apr_table_unset(r->headers_out, "Content-Length");

@@ -3,6 +3,8 @@
 /*
  * The proxy flow of a TokenProxy location:
  *
+ *   0. a session past TokenProxySessionIdleTimeout or
+ *      TokenProxySessionMaxAge is over (tp_session);
  *   1. refresh first when there is no access token but a refresh token,
  *      or when the access token is a JWT whose exp is within
  *      TokenProxyRefreshSkew, or within half its lifetime (exp - iat)
@@ -36,6 +38,7 @@
 #include "request/tp_refresh_run.h"
 #include "request/tp_reply.h"
 #include "request/tp_request.h"
+#include "request/tp_session.h"
 #include "shared/tp_stats.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
@@ -164,6 +167,7 @@ int tp_flow_handler(request_rec *r)
     const tp_dir_conf *dc;
     tp_req *rq;
     const char *why;
+    tp_sess_state_e st;
     int can_refresh, rv, rejected = 0;
 
     if (!r->handler || strcmp(r->handler, "proxy-server")
@@ -189,6 +193,12 @@ int tp_flow_handler(request_rec *r)
     }
     /* the refresh cookie is opened only when it is needed */
     can_refresh = tp_conf_can_refresh(dc);
+
+    /* 0. a session past a limit is over, as after a refused refresh */
+    if ((st = tp_session_check(r, dc, rq, 0)) != TP_SESS_LIVE) {
+        tp_session_over(r, dc, rq, st);
+        can_refresh = 0;
+    }
 
     /* 1. refresh before asking the upstream */
     if (can_refresh && (!rq->access || expiring(r, dc, rq))

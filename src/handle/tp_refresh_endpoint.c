@@ -17,12 +17,14 @@
 #include "request/tp_refresh_run.h"
 #include "request/tp_reply.h"
 #include "request/tp_request.h"
+#include "request/tp_session.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 
 static int refresh_endpoint(request_rec *r, const tp_dir_conf *dc)
 {
     tp_req *rq;
+    tp_sess_state_e st;
     int rv;
 
     if ((rv = tp_reply_only(r, M_POST, "POST")) != DECLINED
@@ -33,6 +35,15 @@ static int refresh_endpoint(request_rec *r, const tp_dir_conf *dc)
         return tp_reply_not_configured(r, "TokenProxyRefreshURL");
     }
     rq = tp_req_get(r, dc);
+    if ((st = tp_session_check(r, dc, rq, 0)) != TP_SESS_LIVE) {
+        tp_session_over(r, dc, rq, st);
+        tp_cookies_clear(r, dc, rq);
+        return tp_reply_json(r, HTTP_UNAUTHORIZED,
+                             "{\"success\":false,\"error\":"
+                             "\"session_expired\"}\n",
+                             "WWW-Authenticate",
+                             "Bearer realm=\"tokenproxy\"");
+    }
     if (!tp_req_refresh_token(r, dc, rq)) {
         if (rq->had_token_cookie) {
             tp_cookies_clear(r, dc, rq);

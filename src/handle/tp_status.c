@@ -13,6 +13,7 @@
 #include "handle/tp_status.h"
 #include "shared/tp_cluster_glue.h"
 #include "shared/tp_cluster_stats.h"
+#include "shared/tp_session_stats.h"
 #include "shared/tp_state.h"
 #include "shared/tp_stats.h"
 
@@ -47,6 +48,28 @@ static void cluster_status(request_rec *r, int prometheus)
                    tp_cluster_stat_get(i));
     }
     ap_rputs("}", r);
+}
+
+/* issue 19: sessions ended by a limit, as JSON members (each followed by
+ * a comma) or Prometheus counters. */
+static void session_status(request_rec *r, int prometheus)
+{
+    int i;
+
+    for (i = 0; i < TP_SS_COUNT; i++) {
+        if (prometheus) {
+            ap_rprintf(r, "# HELP tokenproxy_%s_total %s\n"
+                       "# TYPE tokenproxy_%s_total counter\n"
+                       "tokenproxy_%s_total %" APR_UINT64_T_FMT "\n",
+                       tp_session_stat_name(i), tp_session_stat_help(i),
+                       tp_session_stat_name(i), tp_session_stat_name(i),
+                       tp_session_stat_get(i));
+        }
+        else {
+            ap_rprintf(r, "\"%s\":%" APR_UINT64_T_FMT ",",
+                       tp_session_stat_name(i), tp_session_stat_get(i));
+        }
+    }
 }
 
 static int wants_prometheus(request_rec *r)
@@ -90,6 +113,7 @@ int tp_status_handler(request_rec *r)
                        tp_stat_name(i), tp_stat_help(i), tp_stat_name(i),
                        tp_stat_name(i), tp_stat_get(i));
         }
+        session_status(r, 1);
         if (have_fill) {
             ap_rprintf(r, "# HELP tokenproxy_cache_entries Refresh results "
                        "in TokenProxyCache.\n"
@@ -134,6 +158,7 @@ int tp_status_handler(request_rec *r)
         ap_rprintf(r, "\"%s\":%" APR_UINT64_T_FMT ",", tp_stat_name(i),
                    tp_stat_get(i));
     }
+    session_status(r, 0);
     ap_rprintf(r, "\"cache\":{\"provider\":\"%s\"", tp_state_cache_name());
     if (have_fill) {
         ap_rprintf(r, ",\"entries\":%ld,\"bytes\":%" APR_UINT64_T_FMT,

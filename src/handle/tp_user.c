@@ -20,6 +20,7 @@
 #include "request/tp_cookies.h"
 #include "request/tp_reply.h"
 #include "request/tp_request.h"
+#include "request/tp_session.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);
@@ -56,11 +57,20 @@ static int user(request_rec *r, const tp_dir_conf *dc)
     tp_req *rq = tp_req_get(r, dc);
     const char *json;
     tp_idtoken t;
+    tp_sess_state_e st;
     int rv;
 
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     if ((rv = tp_reply_only(r, M_GET, "GET")) != DECLINED) {
         return rv;
+    }
+    if ((st = tp_session_check(r, dc, rq, 1)) != TP_SESS_LIVE) {
+        tp_session_over(r, dc, rq, st);
+        tp_cookies_clear(r, dc, rq);
+        return tp_reply_json(r, HTTP_UNAUTHORIZED,
+                             "{\"error\":\"unauthorized\"}\n",
+                             "WWW-Authenticate",
+                             "Bearer realm=\"tokenproxy\"");
     }
     memset(&t, 0, sizeof(t));
     t.claims = sealed_claims(r, dc, rq);
@@ -70,6 +80,11 @@ static int user(request_rec *r, const tp_dir_conf *dc)
                              "{\"error\":\"unauthorized\"}\n",
                              "WWW-Authenticate",
                              "Bearer realm=\"tokenproxy\"");
+    }
+    if (rq->session) {
+        json = tp_sess_user_json(r->pool, json, rq->session,
+                                 tp_conf_session_idle(dc),
+                                 tp_conf_session_max_age(dc));
     }
     return tp_reply_json(r, HTTP_OK, apr_pstrcat(r->pool, json, "\n", NULL),
                          NULL, NULL);

@@ -13,6 +13,7 @@
 #include <apr_strings.h>
 
 #include "core/tp_jwt.h"
+#include "core/tp_sesscookie.h"
 #include "core/tp_tokencookie.h"
 #include "request/tp_cookies.h"
 #include "request/tp_nostore.h"
@@ -65,35 +66,38 @@ static void clear_one(request_rec *r, const char *name, unsigned int sent,
 
 /* Is table entry e one of this module's Set-Cookie headers? */
 static int own_entry(const apr_table_entry_t *e, const char *access,
-                     const char *refresh, const char *id)
+                     const char *refresh, const char *id, const char *sess)
 {
     return e->key && !strcasecmp(e->key, "Set-Cookie")
            && (tp_tokencookie_is(e->val, access)
                || tp_tokencookie_is(e->val, refresh)
-               || (id && tp_tokencookie_is(e->val, id)));
+               || (id && tp_tokencookie_is(e->val, id))
+               || (sess && tp_tokencookie_is(e->val, sess)));
 }
 
 /* Remove the Set-Cookie headers this module put on the response (of the
- * token cookies, and of the ID cookie when with_id). */
+ * token cookies, and of the ID and the session cookie when with_id). */
 static void drop_cookies(request_rec *r, const tp_dir_conf *dc, int with_id)
 {
     const apr_array_header_t *arr = apr_table_elts(r->err_headers_out);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
     const char *a = tp_conf_access_cookie(dc);
     const char *f = tp_conf_refresh_cookie(dc);
-    const char *id = with_id ? tp_oidc_id_cookie(dc) : NULL;
+    const char *id = with_id && tp_oidc_issuer(dc) ? tp_oidc_id_cookie(dc)
+                                                   : NULL;
+    const char *sess = with_id ? tp_conf_session_cookie(dc) : NULL;
     apr_table_t *keep;
     int i, own = 0;
 
     for (i = 0; i < arr->nelts; i++) {
-        own += own_entry(&e[i], a, f, id);
+        own += own_entry(&e[i], a, f, id, sess);
     }
     if (!own) {
         return;
     }
     keep = apr_table_make(r->pool, arr->nelts);
     for (i = 0; i < arr->nelts; i++) {
-        if (e[i].key && !own_entry(&e[i], a, f, id)) {
+        if (e[i].key && !own_entry(&e[i], a, f, id, sess)) {
             apr_table_addn(keep, e[i].key, e[i].val);
         }
     }
@@ -131,11 +135,45 @@ void tp_cookies_clear(request_rec *r, const tp_dir_conf *dc,
     tp_cookie_attrs attrs;
 
     tp_conf_cookie_attrs(dc, &attrs);
-    drop_cookies(r, dc, tp_oidc_issuer(dc) != NULL);
+    drop_cookies(r, dc, 1);
     clear_one(r, tp_conf_access_cookie(dc), rq->sent[0], &attrs);
     clear_one(r, tp_conf_refresh_cookie(dc), rq->sent[1], &attrs);
     if (tp_oidc_issuer(dc)) {
         clear_one(r, tp_oidc_id_cookie(dc), rq->id_sent, &attrs);
+    }
+    clear_one(r, tp_conf_session_cookie(dc), rq->sess_sent, &attrs);
+    tp_nostore(r);
+}
+
+void tp_cookies_set_session(request_rec *r, const tp_dir_conf *dc,
+                            const tp_req *rq, const tp_sessinfo *s)
+{
+    tp_cookie_attrs attrs;
+    const tp_keyring *kr = tp_cookies_id_keys(r, dc);
+    const char *name = tp_conf_session_cookie(dc), *v;
+    const apr_array_header_t *arr = apr_table_elts(r->err_headers_out);
+    apr_table_entry_t *e = (apr_table_entry_t *)arr->elts;
+    int i;
+
+    if (!kr || !(v = tp_sesscookie_seal(r->pool, kr, name, s))) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "tokenproxy: could not "
+                      "seal the session cookie '%s'%s", name,
+                      kr ? "" : " (no key yet)");
+        return;
+    }
+    tp_conf_cookie_attrs(dc, &attrs);
+    v = tp_setcookie(r->pool, name, v, tp_conf_refresh_max_age(dc), &attrs);
+    for (i = 0; i < arr->nelts; i++) {      /* one session cookie only */
+        if (e[i].key && !strcasecmp(e[i].key, "Set-Cookie")
+            && tp_tokencookie_is(e[i].val, name)) {
+            e[i].val = apr_pstrdup(r->pool, v);
+            tp_nostore(r);
+            return;
+        }
+    }
+    apr_table_addn(r->err_headers_out, "Set-Cookie", v);
+    if (rq->sess_sent & ~1u) {      /* chunks it never has: not ours */
+        clear_one(r, name, rq->sess_sent & ~1u, &attrs);
     }
     tp_nostore(r);
 }

@@ -191,9 +191,9 @@ tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc)
 {
     tp_req *rq = ap_get_module_config(r->request_config, &tokenproxy_module);
     const tp_srv_conf *sc;
-    const char *own[3], **names, *label = NULL;
+    const char *own[4], **names, *label = NULL;
     tp_cookie_match *found;
-    int n = 2, all, logins;
+    int n = 2, all, logins, id_at = -1, sess_at;
     const char *cookie;
 
     if (rq) {
@@ -209,14 +209,17 @@ tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc)
     own[0] = tp_conf_access_cookie(dc);
     own[1] = tp_conf_refresh_cookie(dc);
     if (tp_oidc_issuer(dc)) {
+        id_at = n;
         own[n++] = tp_oidc_id_cookie(dc);       /* never sent upstream */
     }
+    sess_at = n;
+    own[n++] = tp_conf_session_cookie(dc);      /* nor is this one */
     names = strip_names(r, own, n, &all);
     found = apr_palloc(r->pool, sizeof(*found) * all);
     rq->removed = tp_cookie_take(r->pool, cookie, names, all, found,
                                  &rq->cookie_out);
     sc = tp_srv_apps(r->server);
-    logins = n > 2 || (sc && sc->app_login);
+    logins = id_at >= 0 || (sc && sc->app_login);
     if (logins) {               /* login state cookies stay here too */
         int gone;
         const char *rest = tp_login_cookies_strip(r->pool, rq->removed
@@ -227,25 +230,29 @@ tp_req *tp_req_get(request_rec *r, const tp_dir_conf *dc)
             rq->removed += gone;
         }
     }
-    if (dc->keys || n > 2) {
+    if (dc->keys || id_at >= 0) {
         drop_foreign(r, dc, &label, names[0], &found[0]);
         drop_foreign(r, dc, &label, names[1], &found[1]);
-        if (n > 2) {
-            drop_foreign(r, dc, &label, names[2], &found[2]);
+        if (id_at >= 0) {
+            drop_foreign(r, dc, &label, names[id_at], &found[id_at]);
         }
     }
     rq->had_token_cookie = found[0].count || found[1].count
                            || found[0].max_chunk || found[1].max_chunk
-                           || (n > 2 && (found[2].count
-                                         || found[2].max_chunk));
+                           || (id_at >= 0 && (found[id_at].count
+                                              || found[id_at].max_chunk))
+                           || found[sess_at].count
+                           || found[sess_at].max_chunk;
     rq->sent[0] = tp_cookie_sent(&found[0]);
     rq->sent[1] = tp_cookie_sent(&found[1]);
     rq->access = usable(r, dc, rq, 1, names[0], &found[0]);
     rq->refresh_found = found[1];
-    if (n > 2) {
-        rq->id_sent = tp_cookie_sent(&found[2]);
-        rq->id_cookie = tp_cookie_joined(r->pool, &found[2]);
+    if (id_at >= 0) {
+        rq->id_sent = tp_cookie_sent(&found[id_at]);
+        rq->id_cookie = tp_cookie_joined(r->pool, &found[id_at]);
     }
+    rq->sess_sent = tp_cookie_sent(&found[sess_at]);
+    rq->sess_cookie = tp_cookie_joined(r->pool, &found[sess_at]);
     return rq;
 }
 

@@ -23,5 +23,6 @@ Suite *opencache_suite(unit_fixture setup, unit_fixture teardown);
 Suite *tokencookie_suite(unit_fixture setup, unit_fixture teardown);
 Suite *hardening_suite(unit_fixture setup, unit_fixture teardown);
 Suite *apps_suite(unit_fixture setup, unit_fixture teardown);
+Suite *sesscookie_suite(unit_fixture setup, unit_fixture teardown);
 
 #endif
