@@ -95,6 +95,10 @@ AddType text/css .css
     TokenProxyClient demo-bff s3cr3t-demo-client-secret-0123456789abcdef
     TokenProxyRedirectURI /auth/callback
     TokenProxyPostLogoutURL /
+    # the session ends after 10 minutes without use, or an hour after the
+    # login (the page shows when, after an OpenID login)
+    TokenProxySessionIdleTimeout 600
+    TokenProxySessionMaxAge 3600
 </Location>
 <Location /auth/oidc/login>
     SetHandler tokenproxy-login

@@ -14,7 +14,7 @@ use Apache::TestUtil;
 use lib 't/lib';
 use TPTest;
 
-plan tests => 5;
+plan tests => 6;
 
 my $log = error_log_text();
 
@@ -26,6 +26,13 @@ ok t_cmp(scalar(() = $log =~ /fp=[0-9a-f]{12}/g) > 10, 1,
 my @leaks = grep { /s3cr3t/i } split /\n/, $log;
 ok t_cmp(scalar(@leaks), 0, 'no token or cookie value in the error log')
     or print map { '# leak: ' . substr($_, 0, 160) . "\n" } @leaks[0 .. ($#leaks < 4 ? $#leaks : 4)];
+
+# no sealed cookie value either: the session cookie (issue 19), the ID
+# cookie and sealed token cookies are "tp1." and base64url, and a log line
+# names them by fingerprint only
+my @sealed = grep { /tp1\.[A-Za-z0-9_-]{30,}/ } split /\n/, $log;
+ok t_cmp(scalar(@sealed), 0, 'no sealed cookie value (session, ID, token) in the error log')
+    or print map { '# sealed: ' . substr($_, 0, 160) . "\n" } @sealed[0 .. ($#sealed < 4 ? $#sealed : 4)];
 
 # the cookie keys never reach the log either
 my @keys;

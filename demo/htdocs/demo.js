@@ -15,12 +15,28 @@ function log(text) {
   while ($('log').children.length > 12) $('log').lastChild.remove();
 }
 
+// when the session ends (TokenProxySessionIdleTimeout and
+// TokenProxySessionMaxAge), from tokenproxy-user's "session" member
+function showSessionEnd(session) {
+  const at = (t) => new Date(t * 1000).toLocaleTimeString();
+  const parts = [];
+  if (session && session.idle_expires) {
+    parts.push('at ' + at(session.idle_expires) + ' unless used before');
+  }
+  if (session && session.expires) {
+    parts.push('at ' + at(session.expires) + ' at the latest');
+  }
+  $('session-ends').textContent = parts.length
+    ? 'The session ends ' + parts.join(', and ') + '.' : '';
+}
+
 function showSession(me) {
   if (me) {
     $('who').textContent = 'Logged in as ' + me.sub;
     $('who').dataset.state = 'in';
     expiresAt = me.exp;
   } else {
+    showSessionEnd(null);
     $('who').textContent = 'Not logged in';
     $('who').dataset.state = 'out';
     expiresAt = 0;
@@ -45,6 +61,7 @@ async function callApi() {
       const claims = await u.json();
       $('who').textContent = 'Logged in as ' + (claims.name || claims.sub)
         + (claims.email ? ' <' + claims.email + '>' : '');
+      showSessionEnd(claims.session);
     }
   }
   return {status: res.status, body};

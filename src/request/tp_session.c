@@ -60,6 +60,12 @@ void tp_session_begin(request_rec *r, const tp_dir_conf *dc, tp_req *rq,
     tp_cookies_set_session(r, dc, rq, s);
 }
 
+/* Is the session cookie opened on every request of this section? */
+static int session_wanted(const tp_dir_conf *dc)
+{
+    return tp_conf_session_limited(dc);
+}
+
 tp_sess_state_e tp_session_check(request_rec *r, const tp_dir_conf *dc,
                                  tp_req *rq, int always)
 {
@@ -70,59 +76,54 @@ tp_sess_state_e tp_session_check(request_rec *r, const tp_dir_conf *dc,
     tp_sessinfo *s;
     tp_sess_state_e st;
 
-    if (rq->session || (!idle && !max_age && !always)
-        || !rq->had_token_cookie
+    if (rq->session || !rq->had_token_cookie
+        || !(always || session_wanted(dc))
         || !(kr = tp_cookies_id_keys(r, dc))) {
         return TP_SESS_LIVE;
     }
     s = apr_palloc(r->pool, sizeof(*s));
-    if (rq->sess_cookie
-        && tp_sesscookie_open(r->pool, kr, tp_conf_session_cookie(dc),
-                              rq->sess_cookie, s)) {
-        rq->session = s;
-        if (!idle && !max_age) {
-            return TP_SESS_LIVE;
+    if (!rq->sess_cookie
+        || !tp_sesscookie_open(r->pool, kr, tp_conf_session_cookie(dc),
+                               rq->sess_cookie, s)) {
+        if (rq->sess_cookie) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          "tokenproxy: session cookie '%s' (fp=%s) does not "
+                          "open (damaged, renamed, or sealed with another or "
+                          "a former start key); treated as absent",
+                          tp_conf_session_cookie(dc),
+                          fp(r, rq->sess_cookie));
         }
-        now = now_sec();
-        st = tp_sess_state(s, now, idle, max_age);
-        /* issue 19 part B: back-channel revocation check goes here */
-        if (st != TP_SESS_LIVE) {
-            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                          "tokenproxy: session (cookie fp=%s) began "
-                          "%" APR_INT64_T_FMT " s ago, last used "
-                          "%" APR_INT64_T_FMT " s ago: %s",
-                          fp(r, rq->sess_cookie), now - s->started,
-                          now - s->last_used, tp_sess_state_str(st));
-            return st;
+        if (!(rq->sent[0] | rq->sent[1]) || !session_wanted(dc)) {
+            return TP_SESS_LIVE;    /* no tokens, or nothing to keep */
         }
-        if (tp_sess_touch_due(s, now, idle)) {
-            s->last_used = now;
-            tp_cookies_set_session(r, dc, rq, s);
-            ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r,
-                          "tokenproxy: session (cookie fp=%s) used: last "
-                          "use written again", fp(r, rq->sess_cookie));
-        }
+        /* token cookies from before the session cookie: it begins now */
+        tp_session_begin(r, dc, rq, tp_oidc_issuer(dc)
+                                    ? id_claims(r, dc, rq, kr) : NULL);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "tokenproxy: token cookies without a session cookie: "
+                      "the session begins now");
         return TP_SESS_LIVE;
     }
-    if (rq->sess_cookie) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "tokenproxy: session cookie '%s' (fp=%s) does not "
-                      "open (damaged, renamed, or sealed with another or a "
-                      "former start key); the session begins again now",
-                      tp_conf_session_cookie(dc), fp(r, rq->sess_cookie));
+    rq->session = s;
+    now = now_sec();
+    st = tp_sess_state(s, now, idle, max_age);  /* live with no limit */
+    /* issue 19 part B: back-channel revocation check goes here */
+    if (st != TP_SESS_LIVE) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "tokenproxy: session (cookie fp=%s) began "
+                      "%" APR_INT64_T_FMT " s ago, last used "
+                      "%" APR_INT64_T_FMT " s ago: %s",
+                      fp(r, rq->sess_cookie), now - s->started,
+                      now - s->last_used, tp_sess_state_str(st));
+        return st;
     }
-    if (!(rq->sent[0] | rq->sent[1])) {
-        return TP_SESS_LIVE;    /* no tokens: no session to begin */
+    if (tp_sess_touch_due(s, now, idle)) {
+        s->last_used = now;
+        tp_cookies_set_session(r, dc, rq, s);
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r,
+                      "tokenproxy: session (cookie fp=%s) used: last use "
+                      "written again", fp(r, rq->sess_cookie));
     }
-    if (!idle && !max_age) {
-        return TP_SESS_LIVE;    /* nothing to keep up to date */
-    }
-    /* token cookies from before the session cookie: it begins now */
-    tp_session_begin(r, dc, rq, tp_oidc_issuer(dc)
-                                ? id_claims(r, dc, rq, kr) : NULL);
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                  "tokenproxy: token cookies without a session cookie: the "
-                  "session begins now");
     return TP_SESS_LIVE;
 }
 

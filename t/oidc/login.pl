@@ -83,6 +83,8 @@ TokenProxyCookieKey $dir/cookie.key
 </Location>
 <Location /auth/user>
     SetHandler tokenproxy-user
+    # issue 19: the user endpoint reports when the session ends
+    TokenProxySessionMaxAge 36000
 </Location>
 <Location /auth/logout>
     SetHandler tokenproxy-logout
@@ -301,6 +303,19 @@ is(join(',', $u->{sub} // '-', $u->{email} // '-', $u->{name} // '-', $u->{iss} 
 ok(!exists $u->{nonce} && $u->{exp}, '... exp but no nonce');
 is($r->header('Cache-Control'), 'no-store', '... and Cache-Control: no-store');
 ok(index($r->decoded_content, $at) < 0 && $r->decoded_content !~ /eyJ/, '... and no token');
+{   # issue 19: the session cookie, and the session in the user endpoint
+    my $sess = seal_tool('open', 'tpSession', cookie_of($alice, 'tpSession') // '') // '';
+    my ($started, $used, @f) = $sess =~ /^s1\|(\d+)\|(\d+)\|([^|]*)\|([^|]*)\|([^|]*)$/;
+    my ($iss, $sub, $sid) = map { defined && length ? MIME::Base64::decode_base64url($_) : '' } @f[0 .. 2];
+    push @secrets, $sid if length $sid;
+    ok($started && $started == $used && abs($started - time) < 60,
+       'the login set a sealed session cookie that began now');
+    is("$iss $sub", "$issuer alice", "... holding the provider's iss and sub");
+    is(join(',', sort keys %{ $u->{session} || {} }), 'expires,started',
+       'the user endpoint reports the session: started, and expires with TokenProxySessionMaxAge');
+    is(($u->{session}{expires} // 0) - ($u->{session}{started} // 0), 36000, '... 36000 s after its start');
+    is($u->{session}{started}, $started, "... started: the session cookie's");
+}
 {
     my $anon = browser();
     $r = $anon->get("$site/auth/user", Accept => 'application/json');
@@ -563,6 +578,31 @@ is($r->code, 302, 'the browser that began the login completes it');
     is($r->code, 400, 'a login cookie older than 5 minutes: 400');
     like($r->decoded_content, qr/"error":"expired_state"/, '... expired_state');
     ok(no_token_cookie($r), '... no token cookie');
+}
+{   # RFC 9207: the authorization response names its issuer
+    my $b = browser();
+    my ($cb) = to_callback($b);
+    my $u = URI->new($cb // "$site/auth/callback");
+    my %q = $u->query_form;
+    is($q{iss} // '-', $issuer, 'RFC 9207: oidc-provider sends iss in the authorization response');
+    my $n = pstats()->{'grant.authorization_code'} // 0;
+    $u->query_form(%q, iss => 'http://127.0.0.1:1');
+    my $r = $b->get($u->as_string, Accept => 'application/json');
+    is($r->code, 400, "a callback naming another issuer: 400");
+    like($r->decoded_content, qr/"error":"invalid_iss"/, '... invalid_iss');
+    ok(no_token_cookie($r) && !length(set_cookies_of($r)->{tpSession} // ''), '... no token or session cookie');
+    is(pstats()->{'grant.authorization_code'} // 0, $n, '... and no code exchange');
+    # the metadata says authorization_response_iss_parameter_supported
+    $b = browser();
+    ($cb) = to_callback($b);
+    $u = URI->new($cb // "$site/auth/callback");
+    %q = $u->query_form;
+    delete $q{iss};
+    $u->query_form(%q);
+    $r = $b->get($u->as_string, Accept => 'application/json');
+    is($r->code, 400, 'a callback without iss from a provider that announces it: 400');
+    ok(no_token_cookie($r), '... no token cookie');
+    is(pstats()->{'grant.authorization_code'} // 0, $n, '... and no code exchange');
 }
 {   # the token endpoint is down
     my $b = browser();
