@@ -440,7 +440,7 @@ my ($carol, $dave);   # sessions that go on, for the slow key set below
     my ($r) = api($b);
     is($r->code, 401, "a refresh whose ID token is another subject's ends the session: an API call gets 401");
     is(pstats()->{'grant.refresh_token'} // 0, $refreshes + 1, '... after one refresh at the provider');
-    is(cleared_names($r), 'idToken,refreshToken', '... and the cookies that arrived are cleared');
+    is(cleared_names($r), 'idToken,refreshToken,tpSession', '... and the cookies that arrived are cleared (the session cookie too)');
     $r = $b->get("$site/auth/user", Accept => 'application/json');
     is($r->code, 401, '... the user endpoint does not name mallory (401)');
     # a navigation of the same kind: the login page
