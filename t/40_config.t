@@ -6,8 +6,9 @@ use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
 
-# main's 100, and 26 for the OpenID Connect login directives
-plan tests => 126;
+# main's 100, 26 for the OpenID Connect login directives, 14 for the
+# session ones (issue 19)
+plan tests => 140;
 
 my $vars = Apache::Test::config()->{vars};
 my $httpd = $vars->{httpd};
@@ -307,4 +308,32 @@ for my $case (
     my ($status, $log) = start_refused($case->[0], $case->[1]);
     ok t_cmp($status != 0 && $status != 124, 1, "httpd does not start: $case->[0]");
     ok t_cmp($log, $case->[2], 'with a clear message');
+}
+
+# issue 19: the session limits and cookie
+($rc, $out) = syntax_check(<<'C');
+<Location />
+    TokenProxySessionIdleTimeout 1800
+    TokenProxySessionMaxAge 36000
+    TokenProxySessionCookie __Host-session
+</Location>
+C
+ok t_cmp($rc, 0, 'the session directives are accepted');
+ok t_cmp($out, qr/Syntax OK/);
+for my $case (
+    ['TokenProxySessionIdleTimeout soon', qr/TokenProxySessionIdleTimeout: 'soon' is not a whole number/],
+    ['TokenProxySessionMaxAge 999999999999', qr/TokenProxySessionMaxAge: '999999999999' is not a whole number from 0 to 315360000/],
+    ['TokenProxySessionCookie "a b"', qr/TokenProxySessionCookie: 'a b' is not a valid cookie name/],
+    ['TokenProxySessionCookie refreshToken', qr/TokenProxySessionCookie: 'refreshToken' is already the access, the refresh or the ID cookie/],
+    ["TokenProxyCookieSecure Off\n TokenProxySessionCookie __Host-s", qr/TokenProxySessionCookie: the cookie '__Host-s' needs Secure/],
+) {
+    ($rc, $out) = syntax_check("<Location />\n $case->[0]\n</Location>");
+    ok t_cmp($rc, 1, "refused: $case->[0]");
+    ok t_cmp($out, $case->[1], 'with a clear message');
+}
+{
+    my ($status, $log) = start_refused('hostsess', "TokenProxySessionCookie __Host-s\n<Location /app/>\n TokenProxyCookieSecure Off\n</Location>\n");
+    ok t_cmp($status != 0 && $status != 124, 1, 'httpd does not start: a __Host- session cookie without Secure below');
+    ok t_cmp($log, qr/<Location \/app\/>: the cookie '__Host-s' needs Secure, but this section says TokenProxyCookieSecure Off/,
+             'with a clear message');
 }
