@@ -15,7 +15,7 @@ mkdir -p bin
 common=(../src/core/*.c)
 flags=(-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
        -fno-sanitize-recover=undefined -I../include)
-for t in cookie jwt answer sealed oidc login; do
+for t in cookie jwt answer sealed oidc login session; do
     # shellcheck disable=SC2046
     clang "${flags[@]}" $(pkg-config --cflags apr-1 apr-util-1 jansson libcurl hiredis) \
         "fuzz_$t.c" "${common[@]}" -o "bin/fuzz_$t" \

@@ -123,7 +123,7 @@ fi
 if ! want fuzz; then
     :
 elif fuzz/build.sh >/dev/null 2>&1; then
-    for t in cookie jwt answer sealed oidc login; do
+    for t in cookie jwt answer sealed oidc login session; do
         if out=$(ASAN_OPTIONS=detect_leaks=1 "fuzz/bin/fuzz_$t" -runs=0 \
                  "fuzz/corpus/$t" 2>&1); then
             record 1 0 "fuzz corpus $t ($(ls "fuzz/corpus/$t" | wc -l) inputs)"

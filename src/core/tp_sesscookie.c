@@ -29,13 +29,14 @@ const char *tp_sess_encode(apr_pool_t *p, const tp_sessinfo *s)
                         field(p, s->iss), field(p, s->sub), field(p, s->sid));
 }
 
-/* A time: decimal digits only, within 0..MAX_TIME. */
+/* A time: decimal digits only, no leading zero (one spelling), within
+ * 0..MAX_TIME. */
 static int parse_time(const char *b, apr_size_t len, apr_int64_t *out)
 {
     apr_int64_t v = 0;
     apr_size_t i;
 
-    if (len == 0 || len > 12) {
+    if (len == 0 || len > 12 || (len > 1 && b[0] == '0')) {
         return 0;
     }
     for (i = 0; i < len; i++) {
