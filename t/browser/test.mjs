@@ -196,6 +196,11 @@ await step('demo OpenID login', async () => {
      'the demo logs in with its OpenID provider, and shows the ID token\'s name',
      await page.locator('#who').innerText());
   ok(await callOnce(page) === 200, 'and its API calls work');
+  // issue 19: the page shows when the session ends (tokenproxy-user's
+  // "session" member; the demo sets both limits)
+  const ends = await page.locator('#session-ends').innerText();
+  ok(/unless used before.*at the latest/.test(ends),
+     'the page shows when the session ends (idle and maximum age)', ends);
   await shot('7-demo-oidc-logged-in');
 });
 
