@@ -25,6 +25,7 @@
 #include "conf/tp_cmd_oidc.h"
 #include "conf/tp_cmd_session.h"
 #include "conf/tp_conf.h"
+#include "handle/tp_backchannel.h"
 #include "handle/tp_callback.h"
 #include "handle/tp_capture.h"
 #include "handle/tp_flow.h"
@@ -41,6 +42,8 @@
 #include "shared/tp_child_http.h"
 #include "shared/tp_cluster_glue.h"
 #include "shared/tp_session_stats.h"
+#include "shared/tp_revocations.h"
+#include "shared/tp_revsync.h"
 #include "shared/tp_state.h"
 
 module AP_MODULE_DECLARE_DATA tokenproxy_module;
@@ -162,6 +165,9 @@ static const command_rec tp_cmds[] = {
     AP_INIT_TAKE1("TokenProxySessionCookie", tp_cmd_session_cookie, NULL,
                   DIR_CMD, "Name of the session cookie (default "
                   TP_DEFAULT_SESSION_COOKIE ")"),
+    AP_INIT_TAKE1("TokenProxyRevocationSlots", tp_cmd_revocation_slots, NULL,
+                  RSRC_CONF, "Back-channel logouts (and logout token ids) "
+                  "the machine keeps (default 65536)"),
     { NULL }
 };
 
@@ -171,6 +177,9 @@ static int tp_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     (void)ptemp;
     tp_conf_pre_config();
+    if (tp_revocations_pre_config(pconf) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     return tp_state_pre_config(pconf);
 }
 
@@ -202,7 +211,8 @@ static int tp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     tp_flow_post_config();
     tp_conf_mark_empty(ptemp, s);
-    if (tp_cluster_post_config(s) != OK) {
+    if (tp_cluster_post_config(s) != OK
+        || tp_revocations_post_config(s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (!tp_session_stats_post_config(s)) {
@@ -217,6 +227,8 @@ static void tp_child_init(apr_pool_t *pchild, server_rec *s)
     tp_oidc_disc_child_init(pchild);
     tp_state_child_init(pchild, s);
     tp_cluster_child_init(pchild, s);
+    tp_revocations_child_init(pchild, s);
+    tp_revsync_child_init(pchild, s);
 }
 
 static void tp_register_hooks(apr_pool_t *p)
@@ -238,6 +250,7 @@ static void tp_register_hooks(apr_pool_t *p)
     ap_hook_handler(tp_login_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(tp_callback_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(tp_user_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(tp_backchannel_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(tp_capture_insert, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(proxy, fixups, tp_inject_fixups, NULL, NULL,
                       APR_HOOK_MIDDLE);

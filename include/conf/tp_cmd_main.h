@@ -21,4 +21,8 @@ const char *tp_cmd_cluster_key(cmd_parms *cmd, void *dcv, const char *arg);
 const char *tp_cmd_cluster_timeout(cmd_parms *cmd, void *dcv,
                                    const char *arg);
 
+/* TokenProxyRevocationSlots N */
+const char *tp_cmd_revocation_slots(cmd_parms *cmd, void *dcv,
+                                    const char *arg);
+
 #endif /* TP_CMD_MAIN_H */

@@ -118,6 +118,8 @@ typedef struct tp_srv_conf {
      * them logs in (login state cookies to strip) */
     apr_array_header_t *app_names;
     int app_login;
+    apr_int64_t revocation_slots; /* TokenProxyRevocationSlots, 0: default
+                                   * (TP_REVTABLE_DEFAULT) */
 } tp_srv_conf;
 
 void *tp_dir_conf_create(apr_pool_t *p, char *dir);

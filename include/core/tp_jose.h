@@ -33,6 +33,7 @@ unsigned int tp_jose_alg_bit(const char *alg);
 typedef struct tp_jws {
     const char *alg;            /* header "alg" */
     const char *kid;            /* header "kid", or NULL */
+    const char *typ;            /* header "typ", or NULL */
     const char *payload;        /* the decoded payload, NUL-terminated */
     apr_size_t payload_len;
     const char *signing_input;  /* BASE64URL(header) "." BASE64URL(payload) */
@@ -46,7 +47,7 @@ typedef struct tp_jws {
  * parts are decoded strictly (RFC 7515 section 2: no padding, unused bits
  * zero); a header with "crit" is refused, since this verifier understands
  * no extension (RFC 7515 section 4.1.11), and so is "b64" other than true
- * (RFC 7797). */
+ * (RFC 7797).  A "typ" that is not a string is refused too. */
 int tp_jws_parse(apr_pool_t *p, const char *compact, tp_jws *out,
                  const char **why);
 

@@ -36,7 +36,8 @@ typedef enum {
     TP_REDIS_NIL,
     TP_REDIS_STRING,            /* a bulk string or a status (OK) */
     TP_REDIS_INTEGER,
-    TP_REDIS_REFUSED            /* an error reply (-ERR ..., -NOSCRIPT) */
+    TP_REDIS_REFUSED,           /* an error reply (-ERR ..., -NOSCRIPT) */
+    TP_REDIS_ARRAY              /* an array of bulk strings (elem) */
 } tp_redis_type_e;
 
 typedef struct tp_redis_reply {
@@ -45,6 +46,10 @@ typedef struct tp_redis_reply {
     apr_size_t len;
     apr_int64_t integer;
     const char *error;          /* ERROR: why */
+    int nelem;                  /* ARRAY: its strings (other elements
+                                 * are NULL), NUL-terminated */
+    const char **elem;
+    apr_size_t *elen;
 } tp_redis_reply;
 
 typedef struct tp_redis tp_redis;

@@ -17,6 +17,7 @@
 #include "conf/tp_cmd.h"
 #include "conf/tp_cmd_main.h"
 #include "core/tp_claims.h"
+#include "core/tp_revtable.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 
@@ -163,4 +164,16 @@ const char *tp_cmd_cluster_timeout(cmd_parms *cmd, void *dcv,
     }
     sc->cluster_timeout = apr_time_from_msec(ms);
     return NULL;
+}
+
+const char *tp_cmd_revocation_slots(cmd_parms *cmd, void *dcv,
+                                    const char *arg)
+{
+    const char *err;
+    tp_srv_conf *sc = main_conf(cmd, &err);
+
+    (void)dcv;
+    return sc ? main_number(cmd, arg, TP_REVTABLE_MIN, TP_REVTABLE_MAX,
+                            &sc->revocation_slots)
+              : err;
 }

@@ -114,7 +114,7 @@ int tp_jws_parse(apr_pool_t *p, const char *compact, tp_jws *out,
     const char *d1, *d2;
     unsigned char *hdr;
     apr_size_t len, hlen;
-    json_t *h, *alg, *kid;
+    json_t *h, *alg, *kid, *typ;
     json_error_t jerr;
     int ok = 0;
 
@@ -145,9 +145,13 @@ int tp_jws_parse(apr_pool_t *p, const char *compact, tp_jws *out,
     }
     alg = json_object_get(h, "alg");
     kid = json_object_get(h, "kid");
+    typ = json_object_get(h, "typ");
     if (!json_is_object(h) || !json_is_string(alg)
         || (kid && !json_is_string(kid))) {
         *why = "the header has no string alg";
+    }
+    else if (typ && !json_is_string(typ)) {
+        *why = "the header's typ is not a string";
     }
     else if ((*why = extensions(p, h)) != NULL) {
         /* refused: why is set */
@@ -155,6 +159,7 @@ int tp_jws_parse(apr_pool_t *p, const char *compact, tp_jws *out,
     else {
         out->alg = apr_pstrdup(p, json_string_value(alg));
         out->kid = kid ? apr_pstrdup(p, json_string_value(kid)) : NULL;
+        out->typ = typ ? apr_pstrdup(p, json_string_value(typ)) : NULL;
         out->signing_input = compact;
         out->signing_len = (apr_size_t)(d2 - compact);
         ok = 1;

@@ -215,6 +215,19 @@ static int run(tp_redis *rc, apr_pool_t *p, int argc, const char **argv,
         reply->type = TP_REDIS_INTEGER;
         reply->integer = r->integer;
         break;
+    case REDIS_REPLY_ARRAY:
+        reply->type = TP_REDIS_ARRAY;
+        reply->nelem = (int)r->elements;
+        reply->elem = apr_pcalloc(p, (r->elements + 1) * sizeof(char *));
+        reply->elen = apr_pcalloc(p, (r->elements + 1) * sizeof(apr_size_t));
+        for (size_t i = 0; i < r->elements; i++) {
+            const redisReply *el = r->element[i];
+            if (el && el->type == REDIS_REPLY_STRING) {
+                reply->elem[i] = apr_pstrmemdup(p, el->str, el->len);
+                reply->elen[i] = el->len;
+            }
+        }
+        break;
     case REDIS_REPLY_ERROR:
         reply->type = TP_REDIS_REFUSED;
         reply->str = apr_pstrmemdup(p, r->str, r->len);

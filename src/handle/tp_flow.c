@@ -39,6 +39,7 @@
 #include "request/tp_reply.h"
 #include "request/tp_request.h"
 #include "request/tp_session.h"
+#include "request/tp_session_revoked.h"
 #include "shared/tp_stats.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
@@ -194,10 +195,17 @@ int tp_flow_handler(request_rec *r)
     /* the refresh cookie is opened only when it is needed */
     can_refresh = tp_conf_can_refresh(dc);
 
-    /* 0. a session past a limit is over, as after a refused refresh */
+    /* 0. a session past a limit, or one a back-channel logout ended, is
+     * over, as after a refused refresh */
     if ((st = tp_session_check(r, dc, rq, 0)) != TP_SESS_LIVE) {
         tp_session_over(r, dc, rq, st);
         can_refresh = 0;
+    }
+    else if (tp_session_revoked(r, dc, rq)) {
+        if (!tp_conf_public(dc)) {
+            return tp_reply_over(r, dc, rq);
+        }
+        can_refresh = 0;        /* 2. clears its cookies, goes on anonymous */
     }
 
     /* 1. refresh before asking the upstream */

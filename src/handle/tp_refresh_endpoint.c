@@ -18,6 +18,7 @@
 #include "request/tp_reply.h"
 #include "request/tp_request.h"
 #include "request/tp_session.h"
+#include "request/tp_session_revoked.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 
@@ -35,8 +36,11 @@ static int refresh_endpoint(request_rec *r, const tp_dir_conf *dc)
         return tp_reply_not_configured(r, "TokenProxyRefreshURL");
     }
     rq = tp_req_get(r, dc);
-    if ((st = tp_session_check(r, dc, rq, 0)) != TP_SESS_LIVE) {
-        tp_session_over(r, dc, rq, st);
+    if ((st = tp_session_check(r, dc, rq, 0)) != TP_SESS_LIVE
+        || tp_session_revoked(r, dc, rq)) {
+        if (st != TP_SESS_LIVE) {
+            tp_session_over(r, dc, rq, st);
+        }
         tp_cookies_clear(r, dc, rq);
         return tp_reply_json(r, HTTP_UNAUTHORIZED,
                              "{\"success\":false,\"error\":"

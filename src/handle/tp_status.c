@@ -11,6 +11,7 @@
 #include <apr_strings.h>
 
 #include "handle/tp_status.h"
+#include "handle/tp_status_revocations.h"
 #include "shared/tp_cluster_glue.h"
 #include "shared/tp_cluster_stats.h"
 #include "shared/tp_session_stats.h"
@@ -146,6 +147,7 @@ int tp_status_handler(request_rec *r)
                        fill.claims.failed, fill.claims.slots);
         }
         cluster_status(r, 1);
+        tp_status_revocations(r, 1);
         return OK;
     }
 
@@ -179,6 +181,8 @@ int tp_status_handler(request_rec *r)
     }
     ap_rputs("},", r);
     cluster_status(r, 0);
+    ap_rputs(",", r);
+    tp_status_revocations(r, 0);
     ap_rputs("}\n", r);
     return OK;
 }

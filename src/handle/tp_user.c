@@ -21,6 +21,7 @@
 #include "request/tp_reply.h"
 #include "request/tp_request.h"
 #include "request/tp_session.h"
+#include "request/tp_session_revoked.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
 APLOG_USE_MODULE(tokenproxy);
@@ -64,8 +65,11 @@ static int user(request_rec *r, const tp_dir_conf *dc)
     if ((rv = tp_reply_only(r, M_GET, "GET")) != DECLINED) {
         return rv;
     }
-    if ((st = tp_session_check(r, dc, rq, 1)) != TP_SESS_LIVE) {
-        tp_session_over(r, dc, rq, st);
+    if ((st = tp_session_check(r, dc, rq, 1)) != TP_SESS_LIVE
+        || tp_session_revoked(r, dc, rq)) {
+        if (st != TP_SESS_LIVE) {
+            tp_session_over(r, dc, rq, st);
+        }
         tp_cookies_clear(r, dc, rq);
         return tp_reply_json(r, HTTP_UNAUTHORIZED,
                              "{\"error\":\"unauthorized\"}\n",
