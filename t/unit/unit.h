@@ -24,5 +24,6 @@ Suite *tokencookie_suite(unit_fixture setup, unit_fixture teardown);
 Suite *hardening_suite(unit_fixture setup, unit_fixture teardown);
 Suite *apps_suite(unit_fixture setup, unit_fixture teardown);
 Suite *sesscookie_suite(unit_fixture setup, unit_fixture teardown);
+Suite *logout_suite(unit_fixture setup, unit_fixture teardown);
 
 #endif
