@@ -34,6 +34,11 @@ An identity provider that behaves like a strict real one
   mode-redirect, mode-badtype (token_type mac).
 
 Control
+  POST /oidc/end-session   user=U[&backchannel_uri=URL]: end U's last
+                           login at the demo provider: a logout token
+                           (HS256, sid and sub) POSTed to the module's
+                           tokenproxy-backchannel (--backchannel-uri);
+                           answers {"status": what the module answered}
   /__stats       JSON counters.       /__reset   zeroes them.
   /__session?ttl=N&rotate=0|1&expiresin=0|1&user=U&delay=S&delays=K
                  a new login, as /idp/login (expiresin=0: its refreshes
@@ -61,7 +66,9 @@ import signal
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
@@ -174,19 +181,68 @@ def oidc_meta(iss):
             "id_token_signing_alg_values_supported": ["HS256"]}
 
 
-def id_token(iss, user, nonce):
+def hs256(header, claims):
     def part(obj):
         return b64url(json.dumps(obj, separators=(",", ":")).encode())
+    signing = part(header) + "." + part(claims)
+    sig = hmac.new(OIDC_CLIENT_SECRET.encode(), signing.encode(),
+                   hashlib.sha256).digest()
+    return signing + "." + b64url(sig)
+
+
+SIDS = {}       # user -> the sid of that user's last login
+BACKCHANNEL = {"uri": ""}   # --backchannel-uri: the module's endpoint
+
+
+def id_token(iss, user, nonce, sid=None):
     now = int(time.time())
     claims = {"iss": iss, "sub": user, "aud": OIDC_CLIENT_ID, "iat": now,
               "exp": now + 3600, "name": "Demo user " + user,
               "email": user + "@demo.example"}
     if nonce:
         claims["nonce"] = nonce
-    signing = part({"alg": "HS256", "typ": "JWT"}) + "." + part(claims)
-    sig = hmac.new(OIDC_CLIENT_SECRET.encode(), signing.encode(),
-                   hashlib.sha256).digest()
-    return signing + "." + b64url(sig)
+    if sid:
+        claims["sid"] = sid
+    return hs256({"alg": "HS256", "typ": "JWT"}, claims)
+
+
+def logout_token(iss, user, sid):
+    """OpenID Connect Back-Channel Logout 1.0 section 2.4."""
+    now = int(time.time())
+    claims = {"iss": iss, "aud": OIDC_CLIENT_ID, "iat": now,
+              "exp": now + 120, "jti": b64url(os.urandom(12)),
+              "events": {"http://schemas.openid.net/event/backchannel-logout":
+                         {}}}
+    if user:
+        claims["sub"] = user
+    if sid:
+        claims["sid"] = sid
+    return hs256({"alg": "HS256", "typ": "logout+jwt"}, claims)
+
+
+def send_backchannel(uri, token):
+    """POST the logout token; the module's status, 0 when unreachable."""
+    req = urllib.request.Request(
+        uri, data=urllib.parse.urlencode({"logout_token": token}).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except (OSError, ValueError):
+        return 0
+
+
+END_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
+<title>Demo identity provider</title></head><body style="font-family:sans-serif;max-width:30rem;margin:3rem auto">
+<h1>Demo identity provider</h1>%s
+<form method="post" action="end-session">
+<p><label>User <input name="user" value="demo"></label></p>
+<p><button type="submit">End my session at the provider</button></p></form>
+<p>The provider then sends a back-channel logout to the application.</p>
+</body></html>"""
 
 
 LOGIN_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
@@ -364,10 +420,34 @@ class Handler(BaseHTTPRequestHandler):
             user = c.get("user") or "demo"
             tokens = login(user, 5, True)     # tokens the demo API accepts
             count("oidc_codes")
+            sid = "s3cr3t-sid-" + b64url(os.urandom(9))
+            with LOCK:
+                SIDS[user] = sid
             return self.answer(200, {
                 "access_token": tokens["accessToken"], "token_type": "Bearer",
                 "expires_in": 5, "refresh_token": tokens["refreshToken"],
-                "id_token": id_token(iss, user, c.get("nonce"))})
+                "id_token": id_token(iss, user, c.get("nonce"), sid)})
+        if path == "/oidc/end-session" and self.command == "GET":
+            return self.send(200, END_PAGE % "", "text/html")
+        if path == "/oidc/end-session":
+            # the provider ends a user's session and tells the application
+            # through its back-channel logout endpoint (the demo registers
+            # it with --backchannel-uri; a test may name another one)
+            f = {k: v[0] for k, v in
+                 urllib.parse.parse_qs(body.decode("latin-1")).items()}
+            user = f.get("user", "demo")
+            uri = f.get("backchannel_uri") or BACKCHANNEL["uri"]
+            with LOCK:
+                sid = SIDS.pop(user, None)
+            if not uri or not sid:
+                return self.answer(404, {"error": "no_session"})
+            status = send_backchannel(uri, logout_token(iss, user, sid))
+            count("backchannel_%d" % status)
+            if "text/html" in self.headers.get("Accept", ""):
+                return self.send(200, END_PAGE % (
+                    "<p>Ended %s's session: the application answered %d.</p>"
+                    % (html.escape(user), status)), "text/html")
+            return self.answer(200, {"status": status})
         if path == "/oidc/logout":
             q = urllib.parse.parse_qs(query)
             back = q.get("post_logout_redirect_uri", [""])[0]
@@ -580,7 +660,11 @@ def main():
     ap.add_argument("--port-file")
     ap.add_argument("--parent-pid", type=int,
                     help="exit when this process is gone")
+    ap.add_argument("--backchannel-uri", default="",
+                    help="the module's tokenproxy-backchannel URL, where "
+                         "the provider's end-session sends logout tokens")
     args = ap.parse_args()
+    BACKCHANNEL["uri"] = args.backchannel_uri
     srv = Server(("127.0.0.1", args.port), Handler)
     if args.port_file:
         tmp = args.port_file + ".tmp"
