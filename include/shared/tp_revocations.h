@@ -62,6 +62,10 @@ int tp_revocations_fill(tp_revtable_fill *f);
 /* The cluster reader's position (Redis milliseconds), machine-wide. */
 apr_uint64_t tp_revocations_cursor(void);
 void tp_revocations_set_cursor(apr_uint64_t was, apr_uint64_t now);
+/* 1 for the one caller, machine-wide, whose turn it is to read Redis:
+ * the first since the last reading was `every` or more ago (so a
+ * machine reads once an interval however many children it has). */
+int tp_revocations_poll_due(apr_interval_time_t every);
 
 void tp_rstat_inc(tp_rstat_e which);
 apr_uint64_t tp_rstat_get(tp_rstat_e which);

@@ -11,7 +11,9 @@
  * TP_REVSYNC_INTERVAL_MS and adds it to the machine's table, so a
  * logout reaches every node within about half a second plus a Redis round
  * trip, a node that restarts reads the whole set, and one that was cut
- * off reads what it missed.  The request path sends no Redis command for
+ * off reads what it missed.  The threads of a machine take turns (a
+ * time in shared memory): the machine reads once an interval, however
+ * many children it has.  The request path sends no Redis command for
  * any of this.
  */
 #ifndef TP_REVSYNC_H

@@ -40,6 +40,7 @@ typedef struct rev_stats {
     volatile apr_uint64_t n[TP_RSTAT_COUNT];
     volatile apr_uint64_t cursor;       /* the cluster reader's, ms */
     volatile apr_uint64_t last_warn;
+    volatile apr_uint64_t last_poll;    /* apr_time_t */
 } rev_stats;
 
 static rev_state *st;
@@ -257,6 +258,20 @@ void tp_revocations_set_cursor(apr_uint64_t was, apr_uint64_t now)
     if (stats && now > was) {
         apr_atomic_cas64(&stats->cursor, now, was);
     }
+}
+
+int tp_revocations_poll_due(apr_interval_time_t every)
+{
+    apr_uint64_t now = (apr_uint64_t)apr_time_now(), then;
+
+    if (!stats) {
+        return 1;
+    }
+    then = apr_atomic_read64(&stats->last_poll);
+    if (then && now > then && now - then < (apr_uint64_t)every) {
+        return 0;
+    }
+    return apr_atomic_cas64(&stats->last_poll, now, then) == then;
 }
 
 void tp_rstat_inc(tp_rstat_e which)

@@ -172,9 +172,14 @@ static void *APR_THREAD_FUNC reader(apr_thread_t *th, void *data)
     (void)data;
     apr_pool_create(&p, apr_thread_pool_get(th));
     while (!apr_atomic_read32(&stopping)) {
-        read_once(p);
-        apr_pool_clear(p);
-        for (slice = 0; slice < TP_REVSYNC_INTERVAL_MS / 50
+        /* one reading a machine per interval, by whichever child's
+         * thread comes first */
+        if (tp_revocations_poll_due(
+                apr_time_from_msec(TP_REVSYNC_INTERVAL_MS - 50))) {
+            read_once(p);
+            apr_pool_clear(p);
+        }
+        for (slice = 0; slice < TP_REVSYNC_INTERVAL_MS / 100
                         && !apr_atomic_read32(&stopping); slice++) {
             apr_sleep(apr_time_from_msec(50));
         }

@@ -19,6 +19,7 @@ use MIME::Base64 ();
 use JSON::PP ();
 use POSIX ();
 use Time::HiRes qw(time sleep);
+use Digest::SHA ();
 use TPCluster;
 use TPTest qw(parallel new_session mock_stats stats_delta);
 
@@ -37,6 +38,35 @@ $ENV{TP_CLUSTER_PASSWORD} = $password;
 my $conf = node_conf(mock => $mock,
                      cluster => ["redis://:\${TP_CLUSTER_PASSWORD}\@127.0.0.1:$redis->{port}/0",
                                  "$dir/cluster.key"]);
+# back-channel logout (issue 19): a login at the mock's OpenID provider,
+# its cookies sealed with a key every node has
+write_key("$dir/cookie.key");
+my $bc_secret = 's3cr3t-demo-client-secret-0123456789abcdef';
+$conf .= <<CONF;
+<Location /bc/>
+    TokenProxyOIDCProvider http://127.0.0.1:$mock/oidc
+    TokenProxyClient demo-bff $bc_secret
+    TokenProxyRedirectURI /bc/auth/callback
+    TokenProxyCookieSecure Off
+    TokenProxyCookieKey $dir/cookie.key
+</Location>
+<Location /bc/auth/login>
+    SetHandler tokenproxy-login
+</Location>
+<Location /bc/auth/callback>
+    SetHandler tokenproxy-callback
+</Location>
+<Location /bc/auth/user>
+    SetHandler tokenproxy-user
+</Location>
+<Location /bc/backchannel>
+    SetHandler tokenproxy-backchannel
+</Location>
+ProxyPass /bc/api/ http://127.0.0.1:$mock/echo/bc/
+<Location /bc/api/>
+    TokenProxy On
+</Location>
+CONF
 my @nodes = map { start_node($dir, "node-$_", $_, $conf) } qw(event worker prefork);
 note join ', ', map { "$_->{name} on $_->{port}" } @nodes;
 
@@ -106,7 +136,10 @@ my ($new_at, $old_rt);
         my $info = redis_cmd($redis, 'INFO', 'commandstats') // '';
         my ($n, %c) = (0);
         while ($info =~ /^cmdstat_(\w+):calls=(\d+)/mg) { $n += $2; $c{$1} = $2 }
-        return $n - ($c{auth} // 0) - 2 * (($c{evalsha} // 0) + ($c{eval} // 0));
+        # (and less the back-channel logout readers' ZRANGEBYSCORE, sent
+        # by a background thread, never by a request)
+        return $n - ($c{auth} // 0) - 2 * (($c{evalsha} // 0) + ($c{eval} // 0))
+               - ($c{zrangebyscore} // 0);
     };
     my $s = new_session(user => 'onenode', delay => 1);
     my $before = $calls->();
@@ -126,7 +159,8 @@ my ($new_at, $old_rt);
         my $info = redis_cmd($redis, 'INFO', 'commandstats') // '';
         my $n = 0;
         $n += $2 while $info =~ /^cmdstat_(\w+):calls=(\d+)/mg;
-        return $n - (($info =~ /^cmdstat_auth:calls=(\d+)/m) ? $1 : 0);
+        return $n - (($info =~ /^cmdstat_auth:calls=(\d+)/m) ? $1 : 0)
+               - (($info =~ /^cmdstat_zrangebyscore:calls=(\d+)/m) ? $1 : 0);
     };
     my $s = new_session(user => 'hot', ttl => 3600);
     my $before = $total->();
@@ -302,6 +336,89 @@ my ($new_at, $old_rt);
     is($d->{refresh_calls}, 1, 'graceful restart of a node during a storm: no second refresh');
     is($d->{reuse_detected} // 0, 0, 'no reuse');
     is(count_of(200, map { (split ' ')[0] } @r), 60, 'every answer 200');
+}
+
+# --- 10. back-channel logout: one node takes it, every node ends the session
+sub bc_login {     # a session of $user logged in at node 0: (cookie header, sid)
+    my ($user) = @_;
+    my $r = http_req($nodes[0]{port}, GET => '/bc/auth/login', ['Accept: text/html']);
+    my ($loc) = $r->{head} =~ /^Location:\s*(\S+)/mi;
+    my $login = join '; ', map { "$_=$r->{cookies}{$_}" } grep { /^tp-login-/ } keys %{ $r->{cookies} };
+    my ($path) = ($loc // '') =~ m{^http://127\.0\.0\.1:\d+(/.*)$};
+    $r = http_req($mock, GET => $path // '/');
+    my %f = $r->{body} =~ /name="([^"]+)" value="([^"]*)"/g;
+    $f{$_} =~ s/&amp;/&/g for keys %f;
+    my $form = join '&', map { "$_=" . uri_escape($f{$_}) } sort keys %f;
+    $r = http_req($mock, POST => '/oidc/authorize', ['Content-Type: application/x-www-form-urlencoded'],
+                  "$form&user=$user&password=x");
+    ($loc) = $r->{head} =~ /^Location:\s*(\S+)/mi;
+    ($path) = ($loc // '') =~ m{^http://127\.0\.0\.1:\d+(/.*)$};
+    $r = http_req($nodes[0]{port}, GET => $path // '/', ["Cookie: $login", 'Accept: text/html']);
+    my $cookie = join '; ', map { "$_=$r->{cookies}{$_}" } grep { /^(accessToken|refreshToken|idToken)$/ } sort keys %{ $r->{cookies} };
+    $r = http_req($nodes[0]{port}, GET => '/bc/auth/user', ["Cookie: $cookie"]);
+    my $sid = (eval { $json->decode($r->{body}) } || {})->{sid};
+    return ($cookie, $sid);
+}
+sub uri_escape { my $v = shift; $v =~ s/([^A-Za-z0-9._~-])/sprintf '%%%02X', ord $1/ge; return $v }
+sub bc_status { my ($n, $cookie) = @_; return http_req($n->{port}, GET => '/bc/api/x', ["Cookie: $cookie"])->{status} }
+sub b64u { MIME::Base64::encode_base64url($_[0]) }
+my $bc_jti = 0;
+sub bc_token {     # a logout token for this sid, signed as the mock provider signs
+    my ($sid) = @_;
+    my $in = b64u($json->encode({ alg => 'HS256', typ => 'logout+jwt' })) . '.'
+           . b64u($json->encode({ iss => "http://127.0.0.1:$mock/oidc", aud => 'demo-bff',
+                                  iat => int(time), exp => int(time) + 120,
+                                  jti => "s3cr3t-jti-" . ++$bc_jti, sid => $sid,
+                                  events => { 'http://schemas.openid.net/event/backchannel-logout' => {} } }));
+    return $in . '.' . b64u(Digest::SHA::hmac_sha256($in, $bc_secret));
+}
+sub bc_post {
+    my ($n, $token) = @_;
+    return http_req($n->{port}, POST => '/bc/backchannel',
+                    ['Content-Type: application/x-www-form-urlencoded'], "logout_token=$token")->{status};
+}
+sub hot_commands {   # every command Redis counted, less AUTH and the readers'
+    my $info = redis_cmd($redis, 'INFO', 'commandstats') // '';
+    my ($n, %c) = (0);
+    while ($info =~ /^cmdstat_(\w+):calls=(\d+)/mg) { $n += $2; $c{$1} = $2 }
+    return $n - ($c{auth} // 0) - ($c{zrangebyscore} // 0);
+}
+{
+    my ($erin, $esid) = bc_login('erin');
+    my ($frank, $fsid) = bc_login('frank');
+    ok($esid && $fsid && $erin =~ /idToken=/, 'erin and frank log in at node 1 (ID tokens with sids)');
+    is(join(',', map { bc_status($_, $erin) } @nodes), '200,200,200', "erin's session works on the three nodes");
+    my $t0 = time;
+    is(bc_post($nodes[0], bc_token($esid)), 200, "a logout token for erin's sid to node 1: 200");
+    my %ended;
+    wait_until(3, sub {
+        for my $i (1, 2) { $ended{$i} //= time - $t0 if bc_status($nodes[$i], $erin) == 401 }
+        keys %ended == 2;
+    });
+    ok(defined $ended{1} && defined $ended{2} && $ended{1} < 2 && $ended{2} < 2,
+       sprintf('her session is over on nodes 2 and 3 within 2 s of the 200 (%.2f s, %.2f s)',
+               $ended{1} // -1, $ended{2} // -1));
+    is(bc_status($nodes[0], $erin), 401, '... and on node 1');
+    my $members = redis_cmd($redis, 'ZRANGE', 'tokenproxy:revocations', '0', '-1');
+    ok(ref $members && @$members >= 1 && !grep({ index($_, $esid) >= 0 || index($_, 's3cr3t') >= 0 } @$members),
+       'Redis holds the logout sealed, without the sid');
+    # the hot path sends no Redis command, a logout being live
+    my $before = hot_commands();
+    my @r = map { bc_status($nodes[$_ % 3], $frank) } 0 .. 29;
+    is(join('', map { $_ == 200 ? '' : $_ } @r), '', "frank's 30 calls over the nodes: 200");
+    is(hot_commands() - $before - 1, 0, '... and not one Redis command for them (less the readers\' ZRANGEBYSCORE)');
+    # a node restarted afterwards still refuses the session
+    stop_node($nodes[1]);
+    $nodes[1] = start_node($dir, 'node-worker-2', 'worker', $conf);
+    my $refused = wait_until(2, sub { bc_status($nodes[1], $erin) == 401 });
+    ok($refused, 'node 2 restarted (new shared memory): it reads the logout and refuses erin within 2 s');
+    is(bc_status($nodes[1], $frank), 200, "... and serves frank");
+    # Redis stopped: 503, and the machine reached refuses the session
+    stop_redis($redis);
+    is(bc_post($nodes[2], bc_token($fsid)), 503, "Redis stopped: a logout token for frank to node 3 answers 503");
+    is(bc_status($nodes[2], $frank), 401, '... and node 3 refuses his session');
+    is(node_status($nodes[2])->{backchannel}{revocations_unshared}, 1, '... counted as not shared');
+    $redis = start_redis($dir, $password, $redis->{port});
 }
 
 # --- nothing secret in any log, no crashed child

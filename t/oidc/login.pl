@@ -89,6 +89,9 @@ TokenProxyCookieKey $dir/cookie.key
 <Location /auth/logout>
     SetHandler tokenproxy-logout
 </Location>
+<Location /auth/backchannel>
+    SetHandler tokenproxy-backchannel
+</Location>
 ProxyPass /api/ http://127.0.0.1:$mock/echo/api/
 <Location /api/>
     TokenProxy On
@@ -514,6 +517,54 @@ my ($carol, $dave);   # sessions that go on, for the slow key set below
     my $log2 = do { local $/; open my $fh, '<', "$n2->{root}/logs/error_log" or die; <$fh> };
     my @leaks = grep { index($log2, $_) >= 0 } grep { defined && length } @secrets;
     is(scalar(@leaks), 0, "no secret in the second node's error log");
+}
+
+# ---- 6c. back-channel logout (issue 19): the provider ends one user's
+# session at the provider, and its own logout token reaches the module
+sub end_at_provider {   # the provider's end_session, confirmed, for this browser
+    my ($b) = @_;
+    my $r = $b->get("$issuer/session/end");
+    my $html = $r->decoded_content // '';
+    my ($action) = $html =~ /<form[^>]*action="([^"]+)"/;
+    my ($xsrf) = $html =~ /name="xsrf" value="([^"]+)"/;
+    return $r unless $action && $xsrf;
+    return $b->post(URI->new_abs($action, $r->base)->as_string, { xsrf => $xsrf, logout => 'yes' });
+}
+{
+    my ($erin) = login_as('erin');
+    my ($frank) = login_as('frank');
+    my %sid;
+    for ([erin => $erin], [frank => $frank]) {
+        my $idt = token_in_jar($_->[1], 'idToken') // '';
+        my $p = eval { $json->decode(MIME::Base64::decode_base64url((split /\./, $idt)[1] // '')) } || {};
+        $sid{$_->[0]} = $p->{sid};
+        push @secrets, $p->{sid} if $p->{sid};
+    }
+    ok($sid{erin} && $sid{frank} && $sid{erin} ne $sid{frank},
+       'erin and frank log in; their ID tokens carry sids (backchannel_logout_session_required)');
+    my ($ra) = api($erin);
+    my ($rb) = api($frank);
+    is($ra->code . ' ' . $rb->code, '200 200', 'both call the API');
+    my $before = pstats();
+    my $r = end_at_provider($erin);
+    ok($r->code =~ /^(200|30[23])$/, "the provider ends erin's session at the provider");
+    is((pstats()->{'backchannel.success'} // 0) - ($before->{'backchannel.success'} // 0), 1,
+       "... and its own logout token reached the module's endpoint (200)");
+    is(pstats()->{'backchannel.error'} // 0, 0, '... no back-channel failure at the provider');
+    my $copy = browser();   # erin's cookies once more, for the user endpoint
+    $erin->cookie_jar->scan(sub { $copy->cookie_jar->set_cookie(@_[0 .. 7], 300, 0) });
+    ($r) = api($erin);
+    is($r->code, 401, "erin's next API call: 401 (the module's answer)");
+    is(cleared_names($r), 'accessToken,idToken,refreshToken', '... her cookies are cleared');
+    $r = $copy->get("$site/auth/user", Accept => 'application/json');
+    is($r->code, 401, "... and her user endpoint: 401");
+    ($rb) = api($frank);
+    is($rb->code, 200, "frank's session is untouched: his API call 200");
+    is($frank->get("$site/auth/user", Accept => 'application/json')->code, 200, '... and his user endpoint 200');
+    my $st = $json->decode(http_req($node->{port}, GET => '/tp-status', [], undef, 10)->{body});
+    is(join(',', map { $st->{backchannel}{$_} // '-' } qw(logout_tokens_accepted logout_tokens_refused)),
+       '1,0', 'tokenproxy-status: one logout token accepted, none refused');
+    ok(($st->{backchannel}{sessions_ended_backchannel} // 0) >= 2, '... and the ended session counted');
 }
 
 # ---- 7. refusals

@@ -3,7 +3,8 @@
 // A real OpenID provider for mod_tokenproxy's login tests: oidc-provider
 // (npm, pinned in package-lock.json) on 127.0.0.1, with its own login and
 // consent pages (devInteractions), PKCE required, refresh tokens rotated,
-// revocation and RP-initiated logout, and one confidential client using
+// revocation and RP-initiated logout, back-channel logout to the module's
+// tokenproxy-backchannel, and one confidential client using
 // client_secret_basic.  GET /__stats answers the counts of what it did.
 //
 //   node provider.mjs PORT HTTPD_PORT
@@ -32,7 +33,7 @@ const keys = [
 ];
 // one client per ID token algorithm; its paths on the module's side
 // start with its prefix ('' for the RS256 one)
-const client = (id, prefix, alg, secret) => ({
+const client = (id, prefix, alg, secret, extra = {}) => ({
   client_id: id,
   client_secret: secret,
   redirect_uris: [`${site}${prefix}/auth/callback`],
@@ -41,6 +42,7 @@ const client = (id, prefix, alg, secret) => ({
   response_types: ['code'],
   token_endpoint_auth_method: 'client_secret_basic',
   id_token_signed_response_alg: alg,
+  ...extra,
 });
 const appClient = (s) => {
   const [id, secret, prefix] = s.split(',');
@@ -51,7 +53,12 @@ const provider = new Provider(issuer, {
   jwks: { keys },
   enabledJWA: { idTokenSigningAlgValues: ['RS256', 'PS256', 'ES256', 'HS256'] },
   clients: [
-    client('tp-client', '', 'RS256', 's3cr3t-client-secret'),
+    // back-channel logout (issue 19): the module's endpoint registered,
+    // and sid in ID tokens
+    client('tp-client', '', 'RS256', 's3cr3t-client-secret', {
+      backchannel_logout_uri: `${site}/auth/backchannel`,
+      backchannel_logout_session_required: true,
+    }),
     client('tp-client-ps', '/ps', 'PS256', 's3cr3t-client-secret-ps'),
     client('tp-client-es', '/es', 'ES256', 's3cr3t-client-secret-es'),
     client('tp-client-hs', '/hs', 'HS256', 's3cr3t-client-secret-hs-0123456789abcdef'),
@@ -72,11 +79,21 @@ const provider = new Provider(issuer, {
   claims: { openid: ['sub'], profile: ['name'], email: ['email'] },
   conformIdTokenClaims: false,
   cookies: { keys: ['s3cr3t-provider-cookie-key'] },
+  // oidc-provider refuses to send requests to special-use addresses
+  // (its SSRF guard: a dispatcher that drops connections to 127.0.0.0/8
+  // and others); the back-channel logout of these tests goes to the
+  // module on 127.0.0.1, so for the tests only, the guard's dispatcher is
+  // left out and the request goes out with Node's own fetch
+  fetch: (url, options) => {
+    delete options.dispatcher;
+    return globalThis.fetch(url, options);
+  },
   features: {
     devInteractions: { enabled: true },
     revocation: { enabled: true },
     rpInitiatedLogout: { enabled: true },
     clientCredentials: { enabled: true },
+    backchannelLogout: { enabled: true },
     resourceIndicators: {
       enabled: true,
       defaultResource: (ctx, client, oneOf) => oneOf,
@@ -103,6 +120,11 @@ provider.on('grant.success', (ctx) => count(`grant.${ctx.oidc.params.grant_type}
 provider.on('grant.error', (ctx) => count(`grant_error.${ctx.oidc.params?.grant_type}`));
 provider.on('grant.revoked', () => count('grant.revoked'));
 provider.on('end_session.success', () => count('end_session'));
+provider.on('backchannel.success', () => count('backchannel.success'));
+provider.on('backchannel.error', (ctx, err) => {
+  count('backchannel.error');
+  console.log(`backchannel logout failed: ${err.message}`);
+});
 
 const app = provider.callback();
 const server = http.createServer((req, res) => {
