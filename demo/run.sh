@@ -54,14 +54,16 @@ wait_for() {  # seconds test...
     return 1
 }
 
-# the demo upstream, on a port of its own choosing
+port=${TP_DEMO_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
+
+# the demo upstream, on a port of its own choosing; its provider sends
+# back-channel logouts to the module's tokenproxy-backchannel
 python3 demo/upstream.py --port 0 --port-file "$scratch/upstream.port" \
+    --backchannel-uri "http://127.0.0.1:$port/auth/backchannel" \
     --parent-pid $$ </dev/null >"$scratch/logs/upstream.log" 2>&1 &
 up_pid=$!
 wait_for 20 test -s "$scratch/upstream.port" || { echo "demo upstream did not start" >&2; exit 1; }
 up_port=$(cat "$scratch/upstream.port")
-
-port=${TP_DEMO_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
 # shellcheck source=demo/scratch-httpd.sh
 . "$top/demo/scratch-httpd.sh"
 { scratch_httpd_conf "$scratch" "$port" "$top/.libs/mod_tokenproxy.so"
@@ -108,6 +110,10 @@ AddType text/css .css
 </Location>
 <Location /auth/user>
     SetHandler tokenproxy-user
+</Location>
+# registered at the demo provider (--backchannel-uri above)
+<Location /auth/backchannel>
+    SetHandler tokenproxy-backchannel
 </Location>
 
 # the counters the page shows
@@ -228,8 +234,17 @@ say "4. Log in with the OpenID provider (the demo upstream's minimal one):" \
     "   $base/auth/oidc/login -> the provider's login page -> $base/auth/callback" \
     "   -> the cookies; the user endpoint says: $user" ""
 
+# 6. the provider ends the session: its back-channel logout reaches the module
+ended=$(curl -s -d user=demo "http://127.0.0.1:$up_port/oidc/end-session")
+grep -q '"status": *200' <<<"$ended" || fail "back-channel logout: $ended"
+after=$(curl -s -o /dev/null -w '%{http_code}' -b "$ojar" "$base/auth/user")
+[ "$after" = 401 ] || fail "the user endpoint after the back-channel logout: $after"
+say "5. The provider ends the session (http://127.0.0.1:$up_port/oidc/end-session," \
+    "   \"End my session at the provider\"): it POSTs a logout token to" \
+    "   $base/auth/backchannel, and the session is over: the user endpoint now answers $after" ""
+
 if [ "$mode" = "--check" ]; then
-    echo "demo check: login captured into cookies, Bearer injected, expired token refreshed once and transparently; the demo page is served; the OpenID login works"
+    echo "demo check: login captured into cookies, Bearer injected, expired token refreshed once and transparently; the demo page is served; the OpenID login works; the provider's back-channel logout ends that session"
     exit 0
 fi
 
@@ -247,6 +262,11 @@ the number of calls or tabs.  Or with curl (cookie jar $jar):
 
   $api_cmd
   curl -s -i -b $jar -c $jar -X POST $base/auth/logout
+
+After "Log in with the OpenID provider", end that session at the provider:
+open http://127.0.0.1:$up_port/oidc/end-session and press "End my session
+at the provider". The provider POSTs a logout token to the module
+(tokenproxy-backchannel), and the page's next call finds the session over.
 
 Ctrl-C stops httpd and the upstream.
 TEXT
