@@ -135,18 +135,6 @@ const tp_srv_conf *tp_srv_conf_get(const server_rec *s);
  * copy.  Run at post_config, when no directive changes them any more. */
 void tp_conf_mark_empty(apr_pool_t *ptemp, server_rec *s);
 
-/* The record of server s itself (a virtual host's own), for app_names. */
-tp_srv_conf *tp_srv_apps(const server_rec *s);
-
-/* The app of this section (tp_binding): its provider (the issuer, else
- * the refresh endpoint) and client id, and its label (NULL for a section
- * with neither: it belongs to no app, and opens every sealed cookie of
- * its keys); the label its cookies are sealed with (NULL with
- * TokenProxyCookieBinding Off, or without an app: the old unbound form). */
-const char *tp_conf_app_provider(const tp_dir_conf *dc);
-const char *tp_conf_app_label(apr_pool_t *p, const tp_dir_conf *dc);
-const char *tp_conf_seal_label(apr_pool_t *p, const tp_dir_conf *dc);
-
 /* Effective values, with the defaults applied. */
 int tp_conf_enabled(const tp_dir_conf *dc);
 int tp_conf_public(const tp_dir_conf *dc);

@@ -14,6 +14,7 @@
 
 #include "conf/tp_appcheck.h"
 #include "conf/tp_conf.h"
+#include "conf/tp_conf_app.h"
 #include "core/tp_appset.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;

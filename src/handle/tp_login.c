@@ -14,6 +14,7 @@
 #include <apr_strings.h>
 
 #include "conf/tp_conf.h"
+#include "conf/tp_conf_app.h"
 #include "core/tp_loginstate.h"
 #include "core/tp_nav.h"
 #include "core/tp_oidc_meta.h"

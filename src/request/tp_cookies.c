@@ -12,6 +12,7 @@
 #include <http_log.h>
 #include <apr_strings.h>
 
+#include "conf/tp_conf_app.h"
 #include "core/tp_jwt.h"
 #include "core/tp_sesscookie.h"
 #include "core/tp_tokencookie.h"

@@ -9,6 +9,7 @@
 #include <httpd.h>
 #include <apr_strings.h>
 
+#include "conf/tp_conf_app.h"
 #include "core/tp_sealcookie.h"
 #include "request/tp_cookies.h"
 #include "request/tp_logincookies.h"

@@ -13,6 +13,7 @@
 #include <http_log.h>
 #include <apr_strings.h>
 
+#include "conf/tp_conf_app.h"
 #include "core/tp_cookie.h"
 #include "core/tp_loginstate.h"
 #include "core/tp_sealcookie.h"

@@ -9,6 +9,7 @@
 #include <apr_strings.h>
 
 #include "conf/tp_conf.h"
+#include "conf/tp_conf_app.h"
 #include "core/tp_cookie.h"
 #include "core/tp_loginstate.h"
 #include "request/tp_strip.h"
