@@ -3,16 +3,13 @@
 /*
  * tp_conf_session: how long a session of a section can be presented,
  * which is how long a back-channel logout must be remembered: the
- * session's maximum age (TokenProxySessionMaxAge, issue 19 part A) when
- * it is set, else the refresh cookie's Max-Age.
+ * session's maximum age (TokenProxySessionMaxAge, tp_conf_session_max_age
+ * in conf/tp_conf.h) when it is set, else the refresh cookie's Max-Age.
  */
 #ifndef TP_CONF_SESSION_H
 #define TP_CONF_SESSION_H
 
 #include "conf/tp_conf.h"
-
-/* TokenProxySessionMaxAge in seconds, 0: off. */
-apr_int64_t tp_conf_session_max_age(const tp_dir_conf *dc);
 
 /* Seconds a revocation is kept: the session's maximum age, else
  * TokenProxyRefreshCookieMaxAge. */

@@ -14,6 +14,7 @@
 #include "core/tp_jose.h"
 #include "core/tp_logout.h"
 #include "core/tp_sealcookie.h"
+#include "core/tp_sesscookie.h"
 #include "core/tp_token.h"
 #include "request/tp_cookies.h"
 #include "request/tp_revoke.h"
@@ -27,19 +28,37 @@ typedef struct sess {
     apr_int64_t started;
 } sess;
 
-/* until the session cookie (issue 19 part A) lands: the session's iss,
- * sub, sid and start come from the verified ID token in the ID cookie
- * this module sealed (auth_time, else iat, as the start).  With part A
- * this becomes rq->session's iss, sub, sid and started. */
+/* The session's iss, sub, sid and start: from the session cookie
+ * (opened already by the limits' check, else here), which holds them for
+ * an OpenID Connect login; else, for a session whose cookie names no
+ * subject (one from before the session cookie), from the verified ID
+ * token in the ID cookie this module sealed (auth_time, else iat, as the
+ * start). */
 static int session_of(request_rec *r, const tp_dir_conf *dc,
                       const tp_req *rq, sess *s)
 {
     const tp_keyring *kr;
+    const tp_sessinfo *si = rq->session;
     const char *idt = NULL, *why = NULL;
+    tp_sessinfo opened;
     tp_jws jws;
 
-    if (!rq->id_cookie || !tp_oidc_issuer(dc)
-        || !(kr = tp_cookies_id_keys(r, dc))
+    if (!tp_oidc_issuer(dc) || !(kr = tp_cookies_id_keys(r, dc))) {
+        return 0;
+    }
+    if (!si && rq->sess_cookie
+        && tp_sesscookie_open(r->pool, kr, tp_conf_session_cookie(dc),
+                              rq->sess_cookie, &opened)) {
+        si = &opened;
+    }
+    if (si && si->iss && (si->sub || si->sid)) {
+        s->iss = si->iss;
+        s->sub = si->sub;
+        s->sid = si->sid;
+        s->started = si->started;
+        return 1;
+    }
+    if (!rq->id_cookie
         || !tp_opencookie(r->pool, kr, tp_oidc_id_cookie(dc), rq->id_cookie,
                           &idt, NULL)
         || !tp_jws_parse(r->pool, idt, &jws, &why)) {
