@@ -23,7 +23,7 @@ typedef struct tp_app_kind {
     const char *directive;
 } tp_app_kind;
 
-#define TP_APP_KINDS 3
+#define TP_APP_KINDS 4
 extern const tp_app_kind tp_app_kinds[TP_APP_KINDS];
 
 typedef struct tp_app_use {

@@ -47,6 +47,7 @@ static void add_use(apr_array_header_t *uses,
         u->names[2] = tp_oidc_id_cookie(dc);
         *login = 1;
     }
+    u->names[3] = tp_conf_session_cookie(dc);
 }
 
 static void add_list(apr_pool_t *p, const server_rec *s,

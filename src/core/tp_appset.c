@@ -15,6 +15,7 @@ const tp_app_kind tp_app_kinds[TP_APP_KINDS] = {
     { "access", "TokenProxyAccessCookie" },
     { "refresh", "TokenProxyRefreshCookie" },
     { "ID", "TokenProxyIDCookie" },
+    { "session", "TokenProxySessionCookie" },
 };
 
 /* Does request path-prefix `shorter` path-match `longer`? */

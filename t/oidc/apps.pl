@@ -77,7 +77,7 @@ sub app_conf {
     my ($x, %o) = @_;
     my $a = $app{$x};
     my $names = $o{named} ? "    TokenProxyAccessCookie at\U$x\E\n    TokenProxyRefreshCookie rt\U$x\E\n"
-                            . "    TokenProxyIDCookie id\U$x\E\n" : '';
+                            . "    TokenProxyIDCookie id\U$x\E\n    TokenProxySessionCookie sess\U$x\E\n" : '';
     my $path = $o{path} ? "    TokenProxyCookiePath /$x/\n" : '';
     return <<CONF;
 <Location /$x/>
