@@ -66,7 +66,8 @@ run_tap() {  # label log seconds command...
     grep -E '^(not ok|#)' "$log" || true
     p=$(grep -cE '^ok ' "$log" || true)
     f=$(grep -cE '^not ok ' "$log" || true)
-    if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+    # a script that failed, or that ran no test at all, is a failure
+    if { [ "$rc" -ne 0 ] || [ "${p:-0}" -eq 0 ]; } && [ "${f:-0}" -eq 0 ]; then
         tail -20 "$log"
         f=1
     fi

@@ -109,6 +109,7 @@ for my $x (sort keys %alg_secret) {
     TokenProxyAccessCookie ${x}At
     TokenProxyRefreshCookie ${x}Rt
     TokenProxyIDCookie ${x}Id
+    TokenProxySessionCookie ${x}Sess
 </Location>
 <Location /$x/auth/login>
     SetHandler tokenproxy-login
