@@ -154,7 +154,7 @@ my @alice_copies = map { clone($alice) } 1 .. 3;
     my ($r, $auth) = api($alice);
     ok t_cmp($r->code, 401, "alice's next API call: 401");
     ok t_cmp($r->content =~ /the session is over/ ? 1 : 0, 1, '... the session is over');
-    ok t_cmp(cleared($r), 'bcAt,bcId,bcRt', '... her cookies are cleared');
+    ok t_cmp(cleared($r), 'bcAt,bcId,bcRt,bcSession', '... her cookies are cleared');
 });
 ok t_cmp($d->{revoked} // 0, 1, '... and her refresh token is revoked at the provider');
 {
@@ -207,7 +207,7 @@ ok t_cmp(st()->{sessions_ended_backchannel} - $ended_before, 4,
     ok t_cmp(post_token(logout_token(sid => $csid))->code, 200, 'her sid is logged out');
     ($r, $auth) = api($carol, '/bc/pub/x');
     ok t_cmp($r->code . ' ' . $auth, '200 <none>', '... the location forwards her anonymously');
-    ok t_cmp(cleared($r), 'bcAt,bcId,bcRt', '... and clears her cookies');
+    ok t_cmp(cleared($r), 'bcAt,bcId,bcRt,bcSession', '... and clears her cookies');
 }
 
 # ---- status

@@ -557,7 +557,7 @@ sub end_at_provider {   # the provider's end_session, confirmed, for this browse
     $erin->cookie_jar->scan(sub { $copy->cookie_jar->set_cookie(@_[0 .. 7], 300, 0) });
     ($r) = api($erin);
     is($r->code, 401, "erin's next API call: 401 (the module's answer)");
-    is(cleared_names($r), 'accessToken,idToken,refreshToken', '... her cookies are cleared');
+    is(cleared_names($r), 'accessToken,idToken,refreshToken,tpSession', '... her cookies are cleared');
     $r = $copy->get("$site/auth/user", Accept => 'application/json');
     is($r->code, 401, "... and her user endpoint: 401");
     ($rb) = api($frank);
