@@ -21,6 +21,7 @@
 #include "conf/tp_appcheck.h"
 #include "conf/tp_check.h"
 #include "conf/tp_cmd.h"
+#include "conf/tp_cmd_api.h"
 #include "conf/tp_cmd_main.h"
 #include "conf/tp_cmd_oidc.h"
 #include "conf/tp_cmd_session.h"
@@ -39,6 +40,7 @@
 #include "oidc/tp_oidc_disc.h"
 #include "request/tp_conncache.h"
 #include "request/tp_nostore.h"
+#include "shared/tp_apicache.h"
 #include "shared/tp_child_http.h"
 #include "shared/tp_cluster_glue.h"
 #include "shared/tp_session_stats.h"
@@ -168,6 +170,29 @@ static const command_rec tp_cmds[] = {
     AP_INIT_TAKE1("TokenProxyRevocationSlots", tp_cmd_revocation_slots, NULL,
                   RSRC_CONF, "Back-channel logouts (and logout token ids) "
                   "the machine keeps (default 65536)"),
+    /* tokens for several APIs */
+    AP_INIT_TAKE1("TokenProxyTokenType", tp_cmd_token_type, NULL, DIR_CMD,
+                  "user, client, user-or-client or user-or-none: which "
+                  "token goes upstream (default user)"),
+    AP_INIT_ITERATE("TokenProxyClientScope", tp_cmd_client_scope, NULL,
+                    DIR_CMD, "Scopes of the client-credentials grant"),
+    AP_INIT_TAKE1("TokenProxyClientResource", tp_cmd_client_resource, NULL,
+                  DIR_CMD, "RFC 8707 resource of the client-credentials "
+                  "grant"),
+    AP_INIT_TAKE_ARGV("TokenProxyExchange", tp_cmd_exchange, NULL, DIR_CMD,
+                      "audience NAME | resource URI | scope SCOPE...: send "
+                      "a token exchanged for this target"),
+    AP_INIT_TAKE1("TokenProxyExchangeFormat", tp_cmd_exchange_format, NULL,
+                  DIR_CMD, "rfc8693 or entra-obo (default rfc8693)"),
+    AP_INIT_TAKE12("TokenProxyClientKey", tp_cmd_client_key, NULL, DIR_CMD,
+                   "FILE [KID]: PEM private key for private_key_jwt client "
+                   "authentication"),
+    AP_INIT_TAKE1("TokenProxyClientAssertionAudience", tp_cmd_assertion_aud,
+                  NULL, DIR_CMD, "endpoint or issuer: the aud of the client "
+                  "assertion (default endpoint)"),
+    AP_INIT_TAKE1("TokenProxyAPITokenCache", tp_cmd_api_cache, NULL,
+                  RSRC_CONF, "socache provider[:args] of the kept API tokens "
+                  "(default shmcb, 16 MiB)"),
     { NULL }
 };
 
@@ -180,6 +205,7 @@ static int tp_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (tp_revocations_pre_config(pconf) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    tp_cmd_api_pre_config();
     return tp_state_pre_config(pconf);
 }
 
@@ -216,6 +242,7 @@ static int tp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (!tp_session_stats_post_config(s)) {
+        || tp_apicache_post_config(ptemp, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return tp_state_post_config(ptemp, s);

@@ -23,6 +23,7 @@
 #include "core/tp_redis.h"
 #include "core/tp_sealcookie.h"
 #include "core/tp_setcookie.h"
+#include "conf/tp_conf_api.h"
 
 #define TP_DEFAULT_ACCESS_COOKIE   "accessToken"
 #define TP_DEFAULT_REFRESH_COOKIE  "refreshToken"
@@ -99,6 +100,7 @@ typedef struct tp_dir_conf {
     apr_int64_t session_idle;    /* TokenProxySessionIdleTimeout, 0: off */
     apr_int64_t session_max_age; /* TokenProxySessionMaxAge, 0: off */
     const char *session_cookie;  /* TokenProxySessionCookie */
+    tp_api_conf *api;            /* tokens for several APIs, or NULL */
 } tp_dir_conf;
 
 /* The main server's settings (the directives are main-server only). */
@@ -120,6 +122,7 @@ typedef struct tp_srv_conf {
     int app_login;
     apr_int64_t revocation_slots; /* TokenProxyRevocationSlots, 0: default
                                    * (TP_REVTABLE_DEFAULT) */
+    const char *api_cache;       /* TokenProxyAPITokenCache, NULL: default */
 } tp_srv_conf;
 
 void *tp_dir_conf_create(apr_pool_t *p, char *dir);
@@ -137,7 +140,10 @@ void tp_conf_mark_empty(apr_pool_t *ptemp, server_rec *s);
 
 /* Effective values, with the defaults applied. */
 int tp_conf_enabled(const tp_dir_conf *dc);
+/* The location may go on without the user's token (user-or-none, its
+ * alias TokenProxyPublic On, or user-or-client). */
 int tp_conf_public(const tp_dir_conf *dc);
+tp_tokentype_e tp_conf_token_type(const tp_dir_conf *dc);
 int tp_conf_capture(const tp_dir_conf *dc);
 int tp_conf_csrf(const tp_dir_conf *dc);
 const char *tp_conf_access_cookie(const tp_dir_conf *dc);

@@ -60,6 +60,9 @@ typedef struct tp_req {
     const char *sess_cookie;   /* as sent (joined, still sealed), or NULL */
     unsigned int sess_sent;    /* what arrived of it, as sent[] */
     const tp_sessinfo *session; /* the session opened or begun, or NULL */
+    /* the token for this location's API when it is not the session's
+     * access token: a client-credentials or an exchanged token */
+    const char *api_token;
 } tp_req;
 
 /* The request's context, reading the cookies on the first call.  The

@@ -13,6 +13,7 @@
 #include <apr_strings.h>
 
 #include "conf/tp_check.h"
+#include "conf/tp_check_api.h"
 #include "core/tp_cookie.h"
 
 extern module AP_MODULE_DECLARE_DATA tokenproxy_module;
@@ -105,6 +106,10 @@ static const char *check_list(apr_pool_t *p, const server_rec *s,
                                                    ci->d ? ci->d : "?"),
                                    merged);
         }
+        if (!e) {
+            e = tp_check_api(p, apr_psprintf(p, "<%s %s>", kind,
+                                             ci->d ? ci->d : "?"), merged);
+        }
         if (e) {
             return e;
         }
@@ -121,6 +126,7 @@ const char *tp_check_sections(apr_pool_t *p, server_rec *s)
         const char *e;
 
         if ((e = check_oidc(p, "the server configuration", base))
+            || (e = tp_check_api(p, "the server configuration", base))
             || (e = check_list(p, s, base, sc->sec_url, "Location"))
             || (e = check_list(p, s, base, sc->sec_dir, "Directory"))) {
             return e;

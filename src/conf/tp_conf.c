@@ -117,6 +117,7 @@ void *tp_dir_conf_merge(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(session_idle);
     MERGE_INT(session_max_age);
     MERGE_PTR(session_cookie);
+    dc->api = tp_api_conf_merge(p, base->api, add->api);
     if (add->enabled != TP_UNSET) {
         dc->replay_warned = add->replay_warned;
         dc->section = add->section;
@@ -171,7 +172,12 @@ int tp_conf_enabled(const tp_dir_conf *dc)
 
 int tp_conf_public(const tp_dir_conf *dc)
 {
-    return dc->public_ == 1;
+    return tp_tokentype_has_fallback(tp_conf_token_type(dc));
+}
+
+tp_tokentype_e tp_conf_token_type(const tp_dir_conf *dc)
+{
+    return tp_api_token_type(dc->api, dc->public_ == 1);
 }
 
 int tp_conf_capture(const tp_dir_conf *dc)
@@ -242,6 +248,11 @@ void tp_conf_grant(const tp_dir_conf *dc, tp_grant_cfg *c)
     c->fields.expires = dc->field_expires ? dc->field_expires : "expiresIn";
     if (!c->url && tp_oidc_issuer(dc)) {
         c->format = TP_FORMAT_OAUTH2;   /* the discovered token_endpoint */
+    }
+    if (dc->api && dc->api->key) {      /* private_key_jwt */
+        c->client_key = dc->api->key;
+        c->assertion_aud = dc->api->assertion_aud_issuer == 1
+                           ? tp_oidc_issuer(dc) : NULL;
     }
 }
 

@@ -79,7 +79,8 @@ int tp_cluster_encode(apr_pool_t *p, const unsigned char *seal_key,
         break;
     case 'R':
     case 'U':
-        plain = apr_pstrcat(p, state == 'R' ? "R" : "U",
+    case 'M':
+        plain = apr_pstrcat(p, state == 'R' ? "R" : state == 'M' ? "M" : "U",
                             res && res->why ? res->why : "", NULL);
         break;
     default:
@@ -158,9 +159,11 @@ int tp_cluster_decode(apr_pool_t *p, const unsigned char *seal_key,
         return plen == 1;
     case 'R':
     case 'U':
+    case 'M':
         *state = s[0];
         res->result = s[0] == 'R' ? TP_GRANT_REJECTED
-                                  : TP_GRANT_UNAVAILABLE;
+                      : s[0] == 'M' ? TP_GRANT_MISCONFIGURED
+                      : TP_GRANT_UNAVAILABLE;
         res->why = plen > 1 ? apr_pstrdup(p, s + 1) : "failed on another node";
         return 1;
     case 'D':
@@ -221,6 +224,10 @@ static void refresh_and_publish(apr_pool_t *p, const tp_cluster_store *st,
     case TP_GRANT_REJECTED:
         state = 'R';
         ttl = prm->grace;
+        break;
+    case TP_GRANT_MISCONFIGURED:
+        state = 'M';
+        ttl = prm->failed_ttl;
         break;
     default:
         state = 'U';

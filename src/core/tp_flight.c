@@ -116,8 +116,9 @@ static void publish(apr_pool_t *p, const tp_flight_store *st,
     }
     else {
         c.state = TP_CLAIM_FAILED;
-        c.result = res->result == TP_GRANT_REJECTED ? TP_GRANT_REJECTED
-                                                      : TP_GRANT_UNAVAILABLE;
+        c.result = res->result == TP_GRANT_REJECTED
+                   || res->result == TP_GRANT_MISCONFIGURED
+                   ? res->result : TP_GRANT_UNAVAILABLE;
         c.until = now + (res->result == TP_GRANT_REJECTED ? prm->grace
                                                             : prm->failed_ttl);
     }
@@ -178,9 +179,13 @@ static void use_outcome(apr_pool_t *p, const tp_flight_store *st,
         st->unlock(st->ctx);
         memset(&out->res, 0, sizeof(out->res));
         out->res.result = c->result == TP_GRANT_REJECTED
-                          ? TP_GRANT_REJECTED : TP_GRANT_UNAVAILABLE;
+                          || c->result == TP_GRANT_MISCONFIGURED
+                          ? c->result : TP_GRANT_UNAVAILABLE;
         out->res.why = c->result == TP_GRANT_REJECTED
                        ? "the refresh endpoint rejected the token"
+                       : c->result == TP_GRANT_MISCONFIGURED
+                       ? "the endpoint said the client's configuration is "
+                         "wrong"
                        : "the refresh endpoint was unavailable";
         return;
     }

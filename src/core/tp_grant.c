@@ -35,10 +35,26 @@ static const char *basic_auth(apr_pool_t *p, const tp_grant_cfg *c)
 void tp_grant_form(apr_pool_t *p, const tp_grant_cfg *c,
                          const char *params, tp_grant_req *out)
 {
-    const char *body = params;
+    const char *body = params, *assertion = c->client_assertion, *why;
 
     out->authorization = NULL;
-    if (c->client_id && c->client_secret) {
+    if (!assertion && c->client_id && c->client_key) {
+        /* a failure leaves the client unauthenticated: the endpoint
+         * answers invalid_client, which names the directive */
+        assertion = tp_assert_make(p, c->client_key, c->client_id,
+                                   c->assertion_aud ? c->assertion_aud
+                                                    : c->url,
+                                   apr_time_now(), &why);
+    }
+    if (c->client_id && assertion) {
+        body = apr_pstrcat(p, body, "&client_id=",
+                           tp_form_escape(p, c->client_id),
+                           "&client_assertion_type=urn%3Aietf%3Aparams%3A"
+                           "oauth%3Aclient-assertion-type%3Ajwt-bearer"
+                           "&client_assertion=",
+                           tp_form_escape(p, assertion), NULL);
+    }
+    else if (c->client_id && c->client_secret) {
         out->authorization = basic_auth(p, c);
     }
     else if (c->client_id) {
@@ -83,6 +99,51 @@ void tp_grant_revoke(apr_pool_t *p, const tp_grant_cfg *c, const char *rt,
                  out);
 }
 
+int tp_grant_error_is_config(const char *error)
+{
+    static const char *const codes[] = {
+        "invalid_client", "invalid_target", "invalid_scope",
+        "unauthorized_client", "unsupported_grant_type", NULL
+    };
+    int i;
+
+    for (i = 0; error && codes[i]; i++) {
+        if (!strcmp(error, codes[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The "error" member of an error answer, when it is a short token of
+ * RFC 6749's error characters; NULL otherwise. */
+static const char *oauth_error(apr_pool_t *p, const char *body,
+                               apr_size_t len)
+{
+    json_t *o;
+    const char *e, *res = NULL;
+    apr_size_t i, n;
+
+    if (!body || !len || len > TP_GRANT_MAX_ANSWER
+        || !(o = json_loadb(body, len, 0, NULL))) {
+        return NULL;
+    }
+    if (json_is_object(o) && (e = json_string_value(json_object_get(o,
+                                                                "error")))) {
+        n = strlen(e);
+        for (i = 0; i < n && n <= 64; i++) {
+            if (e[i] < 0x21 || e[i] > 0x7e || e[i] == '"' || e[i] == '\\') {
+                break;
+            }
+        }
+        if (n && n <= 64 && i == n) {
+            res = apr_pstrdup(p, e);
+        }
+    }
+    json_decref(o);
+    return res;
+}
+
 void tp_grant_classify(apr_pool_t *p, const tp_grant_cfg *c,
                          const char *transport_error, int status,
                          const char *content_type, const char *body,
@@ -98,9 +159,19 @@ void tp_grant_classify(apr_pool_t *p, const tp_grant_cfg *c,
         return;
     }
     if (status == 400 || status == 401 || status == 403) {
+        out->error = oauth_error(p, body, len);
+        if (tp_grant_error_is_config(out->error)) {
+            out->result = TP_GRANT_MISCONFIGURED;
+            out->why = apr_psprintf(p, "the endpoint says the client's "
+                                    "configuration is wrong: %s (HTTP %d)",
+                                    out->error, status);
+            return;
+        }
         out->result = TP_GRANT_REJECTED;
-        out->why = apr_psprintf(p, "the endpoint refused the refresh token "
-                                "(HTTP %d)", status);
+        out->why = apr_psprintf(p, "the endpoint refused the grant "
+                                "(HTTP %d%s%s)", status,
+                                out->error ? ", " : "",
+                                out->error ? out->error : "");
         return;
     }
     if (status < 200 || status > 299) {

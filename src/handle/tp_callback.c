@@ -168,6 +168,12 @@ static int callback(request_rec *r, const tp_dir_conf *dc)
     if (res.result == TP_GRANT_UNAVAILABLE) {
         return tp_reply_provider_unavailable(r, dc);
     }
+    if (res.result == TP_GRANT_MISCONFIGURED) {
+        return tp_reply_login_failed(r, dc, HTTP_BAD_GATEWAY,
+                                     "misconfigured", "The identity "
+                                     "provider refused this server's "
+                                     "client configuration.");
+    }
     if (res.result != TP_GRANT_OK) {
         return tp_reply_login_failed(r, dc, HTTP_UNAUTHORIZED,
                                      "invalid_grant", "The identity provider "

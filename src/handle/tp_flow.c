@@ -33,6 +33,7 @@
 #include "core/tp_jwt.h"
 #include "handle/tp_flow.h"
 #include "handle/tp_replay.h"
+#include "request/tp_apitoken.h"
 #include "request/tp_browser.h"
 #include "request/tp_cookies.h"
 #include "request/tp_refresh_run.h"
@@ -129,6 +130,8 @@ static int replay(request_rec *r, tp_req *rq)
     return ap_run_handler(r);
 }
 
+static int fallback(request_rec *r, const tp_dir_conf *dc, tp_req *rq);
+
 /* The session is over after the upstream was asked: with
  * TokenProxyPublic, once more without a token; otherwise answer. */
 static int over(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
@@ -140,9 +143,21 @@ static int over(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
         return tp_reply_over(r, dc, rq);
     }
     tp_cookies_clear(r, dc, rq);
-    rq->anonymous = 1;
+    if ((rv = fallback(r, dc, rq)) != DECLINED) {
+        return rv;
+    }
     rv = replay(r, rq);
     return upstream_401(r, rv) ? tp_reply_over(r, dc, rq) : rv;
+}
+
+/* The endpoint said the configuration is wrong (logged at error where it
+ * answered): never a logout. */
+static int misconfigured(request_rec *r)
+{
+    return tp_reply_json(r, HTTP_BAD_GATEWAY,
+                         "{\"error\":\"misconfigured\",\"message\":"
+                         "\"the identity provider refused this server's "
+                         "configuration\"}\n", NULL, NULL);
 }
 
 /* Refresh now: DECLINED when the caller goes on (*rejected set when the
@@ -156,11 +171,75 @@ static int refresh(request_rec *r, const tp_dir_conf *dc, tp_req *rq,
         break;
     case TP_GRANT_UNAVAILABLE:
         return tp_reply_unavailable(r);
+    case TP_GRANT_MISCONFIGURED:
+        return misconfigured(r);
     case TP_GRANT_REJECTED:
         *rejected = 1;
         break;
     }
     return DECLINED;
+}
+
+/* A client-credentials token for the request (TokenProxyTokenType client,
+ * or user-or-client without a usable session): DECLINED when
+ * rq->api_token is set, else the answer. */
+static int client_token(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
+{
+    switch (tp_apitoken_client(r, dc, &rq->api_token)) {
+    case TP_GRANT_OK:
+        return DECLINED;
+    case TP_GRANT_UNAVAILABLE:
+        return tp_reply_unavailable(r);
+    case TP_GRANT_REJECTED:
+    case TP_GRANT_MISCONFIGURED:
+        break;
+    }
+    return misconfigured(r);
+}
+
+/* The token exchanged for the session's access token (TokenProxyExchange):
+ * DECLINED when rq->api_token is set, else the answer.  A refused
+ * exchange is not a logout: 403, the cookies stay. */
+static int exchange(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
+{
+    rq->api_token = NULL;
+    switch (tp_apitoken_exchange(r, dc, rq->access, &rq->api_token)) {
+    case TP_GRANT_OK:
+        return DECLINED;
+    case TP_GRANT_UNAVAILABLE:
+        return tp_reply_unavailable(r);
+    case TP_GRANT_MISCONFIGURED:
+        return misconfigured(r);
+    case TP_GRANT_REJECTED:
+        break;
+    }
+    return tp_reply_json(r, HTTP_FORBIDDEN,
+                         "{\"error\":\"exchange_refused\"}\n", NULL, NULL);
+}
+
+/* Without the user's token: none (user-or-none) or the client's
+ * (user-or-client).  DECLINED to go on. */
+static int fallback(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
+{
+    rq->anonymous = 1;
+    rq->api_token = NULL;
+    if (tp_conf_token_type(dc) == TP_TT_USER_OR_CLIENT) {
+        return client_token(r, dc, rq);
+    }
+    return DECLINED;
+}
+
+/* TokenProxyTokenType client: the user's cookies are stripped, never
+ * used. */
+static int client_flow(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
+{
+    int rv;
+
+    rq->anonymous = 1;
+    if ((rv = client_token(r, dc, rq)) != DECLINED) {
+        return rv;
+    }
+    return ap_run_handler(r);
 }
 
 int tp_flow_handler(request_rec *r)
@@ -191,6 +270,9 @@ int tp_flow_handler(request_rec *r)
     rq->in_flow = 1;
     if ((why = tp_browser_csrf(r, dc)) != NULL) {
         return tp_reply_forbidden(r, why);       /* nothing goes upstream */
+    }
+    if (tp_conf_token_type(dc) == TP_TT_CLIENT) {
+        return client_flow(r, dc, rq);
     }
     /* the refresh cookie is opened only when it is needed */
     can_refresh = tp_conf_can_refresh(dc);
@@ -233,12 +315,18 @@ int tp_flow_handler(request_rec *r)
         if (rq->had_token_cookie && !rq->cookies_set) {
             tp_cookies_clear(r, dc, rq);
         }
-        rq->anonymous = 1;
+        if ((rv = fallback(r, dc, rq)) != DECLINED) {
+            return rv;
+        }
         rv = ap_run_handler(r);
         return upstream_401(r, rv) ? tp_reply_over(r, dc, rq) : rv;
     }
 
-    /* 3. ask the upstream */
+    /* 3. ask the upstream, with a token exchanged for this API */
+    if (dc->api && dc->api->exchange
+        && (rv = exchange(r, dc, rq)) != DECLINED) {
+        return rv;
+    }
     tp_cookies_clear_unopened(r, dc, rq);
     if (overrides_401(r)) {
         /* mod_proxy lowers it; a replay sends the client's again */
@@ -266,6 +354,10 @@ int tp_flow_handler(request_rec *r)
     }
     if (rejected) {
         return over(r, dc, rq);
+    }
+    if (dc->api && dc->api->exchange
+        && (rv = exchange(r, dc, rq)) != DECLINED) {
+        return rv;
     }
     if (!tp_replay_possible(rq->replay)) {
         /* the body is gone: the client has the new cookies and may retry */

@@ -51,7 +51,17 @@ int tp_inject_fixups(request_rec *r)
                       rq->removed);
     }
     rq->injected = 0;
-    if (rq->access && !rq->anonymous) {
+    if (rq->api_token) {
+        apr_table_setn(r->headers_in, "Authorization",
+                       apr_pstrcat(r->pool, "Bearer ", rq->api_token, NULL));
+        rq->injected = 1;
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
+                      "tokenproxy: API token fp=%s sent upstream "
+                      "(attempt %d)",
+                      tp_fingerprint(r->pool, rq->api_token,
+                                     strlen(rq->api_token)), rq->attempts);
+    }
+    else if (rq->access && !rq->anonymous) {
         apr_table_setn(r->headers_in, "Authorization",
                        rq->bearer && rq->access == rq->access_read
                        ? rq->bearer

@@ -68,6 +68,10 @@ static int refresh_endpoint(request_rec *r, const tp_dir_conf *dc)
                              "\"session_expired\"}\n",
                              "WWW-Authenticate",
                              "Bearer realm=\"tokenproxy\"");
+    case TP_GRANT_MISCONFIGURED:
+        return tp_reply_json(r, HTTP_BAD_GATEWAY,
+                             "{\"success\":false,\"error\":"
+                             "\"misconfigured\"}\n", NULL, NULL);
     case TP_GRANT_UNAVAILABLE:
         break;
     }

@@ -12,6 +12,7 @@
 
 #include "handle/tp_status.h"
 #include "handle/tp_status_revocations.h"
+#include "shared/tp_apicache.h"
 #include "shared/tp_cluster_glue.h"
 #include "shared/tp_cluster_stats.h"
 #include "shared/tp_session_stats.h"
@@ -71,6 +72,47 @@ static void session_status(request_rec *r, int prometheus)
                        tp_session_stat_name(i), tp_session_stat_get(i));
         }
     }
+}
+
+/* The API tokens' part (TokenProxyTokenType, TokenProxyExchange): a JSON
+ * member "api":{...}, (with a trailing comma), or Prometheus lines. */
+static void api_status(request_rec *r, int prometheus)
+{
+    long kept = 0;
+    apr_uint64_t bytes = 0;
+    int have = tp_apicache_fill(r, &kept, &bytes), i;
+
+    if (prometheus) {
+        for (i = 0; i < TP_API_STAT_COUNT; i++) {
+            ap_rprintf(r, "# HELP tokenproxy_%s_total %s\n"
+                       "# TYPE tokenproxy_%s_total counter\n"
+                       "tokenproxy_%s_total %" APR_UINT64_T_FMT "\n",
+                       tp_api_stat_name(i), tp_api_stat_help(i),
+                       tp_api_stat_name(i), tp_api_stat_name(i),
+                       tp_api_stat_get(i));
+        }
+        if (have) {
+            ap_rprintf(r, "# HELP tokenproxy_api_tokens API tokens in "
+                       "TokenProxyAPITokenCache.\n"
+                       "# TYPE tokenproxy_api_tokens gauge\n"
+                       "tokenproxy_api_tokens %ld\n"
+                       "# HELP tokenproxy_api_tokens_bytes Their bytes.\n"
+                       "# TYPE tokenproxy_api_tokens_bytes gauge\n"
+                       "tokenproxy_api_tokens_bytes %" APR_UINT64_T_FMT "\n",
+                       kept, bytes);
+        }
+        return;
+    }
+    ap_rprintf(r, "\"api\":{\"cache\":\"%s\"", tp_apicache_name());
+    for (i = 0; i < TP_API_STAT_COUNT; i++) {
+        ap_rprintf(r, ",\"%s\":%" APR_UINT64_T_FMT, tp_api_stat_name(i),
+                   tp_api_stat_get(i));
+    }
+    if (have) {
+        ap_rprintf(r, ",\"tokens\":%ld,\"bytes\":%" APR_UINT64_T_FMT,
+                   kept, bytes);
+    }
+    ap_rputs("},", r);
 }
 
 static int wants_prometheus(request_rec *r)
@@ -146,6 +188,7 @@ int tp_status_handler(request_rec *r)
                        fill.claims.in_flight, fill.claims.done,
                        fill.claims.failed, fill.claims.slots);
         }
+        api_status(r, 1);
         cluster_status(r, 1);
         tp_status_revocations(r, 1);
         return OK;
@@ -180,6 +223,7 @@ int tp_status_handler(request_rec *r)
                    fill.claims.failed);
     }
     ap_rputs("},", r);
+    api_status(r, 0);
     cluster_status(r, 0);
     ap_rputs(",", r);
     tp_status_revocations(r, 0);

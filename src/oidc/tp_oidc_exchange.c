@@ -14,6 +14,7 @@
 #include "core/tp_token.h"
 #include "oidc/tp_oidc_exchange.h"
 #include "shared/tp_child_http.h"
+#include "shared/tp_misconf.h"
 
 APLOG_USE_MODULE(tokenproxy);
 
@@ -39,6 +40,10 @@ void tp_oidc_exchange(request_rec *r, const tp_dir_conf *dc,
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "tokenproxy: code exchange (code fp=%s) at %s "
                       "unavailable: %s", fp, cfg.url, res->why);
+        return;
+    }
+    if (res->result == TP_GRANT_MISCONFIGURED) {
+        tp_misconf_log(r, dc, 0, "login's code exchange", res);
         return;
     }
     if (res->result != TP_GRANT_OK) {

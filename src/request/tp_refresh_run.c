@@ -23,6 +23,7 @@
 #include "shared/tp_capacity.h"
 #include "shared/tp_child_http.h"
 #include "shared/tp_cluster_glue.h"
+#include "shared/tp_misconf.h"
 #include "shared/tp_nodestore.h"
 #include "shared/tp_stats.h"
 
@@ -117,6 +118,9 @@ static void call_endpoint(void *baton, apr_pool_t *p, tp_grant_res *res)
         if (c->id_token) {
             same_session(c, res);
         }
+    }
+    if (res->result == TP_GRANT_MISCONFIGURED) {
+        tp_misconf_log(r, c->dc, 0, "refresh", res);
     }
     tp_stat_inc(res->result == TP_GRANT_OK ? TP_STAT_SUCCEEDED
                 : res->result == TP_GRANT_REJECTED ? TP_STAT_REJECTED

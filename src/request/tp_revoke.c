@@ -36,6 +36,7 @@ void tp_revoke_run(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
         return;
     }
     tp_conf_grant(dc, &cfg);
+    cfg.url = url;                  /* the assertion's aud */
     tp_grant_revoke(r->pool, &cfg, rq->refresh, &req);
     tp_child_http_grant(r->pool, url, &req, cfg.timeout, &hres);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,

@@ -43,6 +43,7 @@ int main(void)
     srunner_add_suite(sr, apps_suite(setup, teardown));
     srunner_add_suite(sr, sesscookie_suite(setup, teardown));
     srunner_add_suite(sr, logout_suite(setup, teardown));
+    srunner_add_suite(sr, apis_suite(setup, teardown));
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     printf("unit: %d passed, %d failed\n",

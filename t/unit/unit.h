@@ -25,5 +25,6 @@ Suite *hardening_suite(unit_fixture setup, unit_fixture teardown);
 Suite *apps_suite(unit_fixture setup, unit_fixture teardown);
 Suite *sesscookie_suite(unit_fixture setup, unit_fixture teardown);
 Suite *logout_suite(unit_fixture setup, unit_fixture teardown);
+Suite *apis_suite(unit_fixture setup, unit_fixture teardown);
 
 #endif
