@@ -255,6 +255,10 @@ else
     # several apps and providers on one host (issue 22)
     run_tap "several apps on one host (two oidc-providers, event MPM)" \
         "$top/t/oidc-apps.log" 300 perl t/oidc/apps.pl
+    # tokens for several APIs: client credentials, token exchange,
+    # private_key_jwt (t/oidc/apis.mjs, one httpd, tens of seconds)
+    run_tap "API tokens (oidc-provider, event MPM)" "$top/t/oidc-apis.log" 240 \
+        perl t/oidc/apis.pl
 fi
 
 # 3. the README's demo, non-interactively

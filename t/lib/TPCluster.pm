@@ -215,14 +215,14 @@ ProxyPass /api/ http://127.0.0.1:$o{mock}/secure/api/
 CONF
 }
 
-# An httpd node: start_node(dir, name, mpm, conf_text) -> node
+# An httpd node: start_node(dir, name, mpm, conf_text[, port]) -> node
 sub start_node {
-    my ($dir, $name, $mpm, $conf) = @_;
+    my ($dir, $name, $mpm, $conf, $want_port) = @_;
     my $root = "$dir/$name";
     mkdir $root;
     mkdir "$root/logs";
     chmod 0755, $root, "$root/logs";
-    my $port = free_port();
+    my $port = $want_port // free_port();
     my $moddir = `apxs -q LIBEXECDIR`; chomp $moddir;
     my $user = $> == 0 ? "User nobody\nGroup nogroup\n" : '';
     my $mpm_conf = $mpm eq 'prefork'
