@@ -41,6 +41,7 @@ TEST_DEPS=(
     "chromium cmd /usr/bin/chromium"
     "nodejs cmd node"
     "npm cmd npm"
+    "openssl cmd openssl"
 )
 # shellcheck disable=SC2034
 DEMO_DEPS=(

@@ -21,8 +21,11 @@ typedef struct tp_client_key tp_client_key;
 #define TP_ASSERT_LIFETIME 60   /* seconds */
 
 /* Read a PEM private key (pem of len bytes); kid NULL: none in the
- * header.  The key lives as long as p.  NULL and *why when it cannot be
- * read or its type is not RSA, RSA-PSS or EC P-256. */
+ * header.  A certificate of that key in the same PEM text puts its
+ * thumbprints into the header (x5t, x5t#S256), as Entra ID's certificate
+ * credentials need.  The key lives as long as p.  NULL and *why when it
+ * cannot be read, its type is not RSA, RSA-PSS or EC P-256, or the
+ * certificate is another key's. */
 tp_client_key *tp_client_key_load(apr_pool_t *p, const char *pem,
                                   apr_size_t len, const char *kid,
                                   const char **why);

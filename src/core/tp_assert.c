@@ -16,6 +16,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "core/tp_assert.h"
 #include "core/tp_b64.h"
@@ -26,6 +27,8 @@ struct tp_client_key {
     EVP_PKEY *pkey;
     alg_e alg;
     const char *kid;
+    const char *x5t;            /* the certificate's SHA-1 thumbprint */
+    const char *x5t256;         /* and SHA-256, or NULL without one */
 };
 
 static const char *const alg_names[] = { "RS256", "PS256", "ES256" };
@@ -34,6 +37,37 @@ static apr_status_t key_free(void *data)
 {
     EVP_PKEY_free(((tp_client_key *)data)->pkey);
     return APR_SUCCESS;
+}
+
+/* A certificate in the same file (Entra ID's certificate credentials):
+ * its thumbprints go into the assertion's header as x5t and x5t#S256.
+ * It must be the key's own. */
+static int thumbprints(apr_pool_t *p, tp_client_key *k, const char *pem,
+                       apr_size_t len, const char **why)
+{
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    X509 *cert = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen;
+    int ok = 1;
+
+    BIO_free(bio);
+    if (!cert) {
+        return 1;               /* none: the kid alone */
+    }
+    if (EVP_PKEY_eq(X509_get0_pubkey(cert), k->pkey) != 1) {
+        *why = "the certificate in the file is not the key's";
+        ok = 0;
+    }
+    else if (X509_digest(cert, EVP_sha1(), md, &mdlen) != 1
+             || !(k->x5t = tp_b64url_encode(p, md, mdlen))
+             || X509_digest(cert, EVP_sha256(), md, &mdlen) != 1
+             || !(k->x5t256 = tp_b64url_encode(p, md, mdlen))) {
+        *why = "the certificate's thumbprint cannot be computed";
+        ok = 0;
+    }
+    X509_free(cert);
+    return ok;
 }
 
 tp_client_key *tp_client_key_load(apr_pool_t *p, const char *pem,
@@ -83,7 +117,7 @@ tp_client_key *tp_client_key_load(apr_pool_t *p, const char *pem,
         *why = "an RSA key needs at least 2048 bits";
         return NULL;
     }
-    return k;
+    return thumbprints(p, k, pem, len, why) ? k : NULL;
 }
 
 const char *tp_client_key_alg(const tp_client_key *k)
@@ -185,6 +219,10 @@ const char *tp_assert_make(apr_pool_t *p, const tp_client_key *k,
     json_object_set_new(h, "typ", json_string("JWT"));
     if (k->kid) {
         json_object_set_new(h, "kid", json_string(k->kid));
+    }
+    if (k->x5t) {
+        json_object_set_new(h, "x5t", json_string(k->x5t));
+        json_object_set_new(h, "x5t#S256", json_string(k->x5t256));
     }
     json_object_set_new(c, "iss", json_string(client_id));
     json_object_set_new(c, "sub", json_string(client_id));

@@ -134,6 +134,15 @@ ProxyPass /$api/ http://127.0.0.1:$mock/echo/$api/
 </Location>
 CONF
 }
+# an upstream that refuses every token: refresh, exchange again, replay once
+$conf .= <<CONF;
+ProxyPass /deny/ http://127.0.0.1:$mock/status/401/deny/
+<Location /deny/>
+    TokenProxy On
+    TokenProxyExchange audience orders-api
+    ProxyErrorOverride On 401
+</Location>
+CONF
 for my $pk (['pk', 'client.pem'], ['bad', 'wrong.pem']) {
     my ($p, $file) = @$pk;
     $conf .= <<CONF;
@@ -377,6 +386,20 @@ push @secrets, $a_at, $b_at;
     is(scalar(() = $r->header('Set-Cookie')), 0, '... and no cookie touched');
     ($s) = get($alice, '/orders/x');
     is($s, 200, '... the session goes on');
+}
+
+# ---- 5b. an upstream 401 on an exchange location
+{
+    my ($frank) = login('frank');
+    my $replays = node_status($node)->{replays} // 0;
+    my $before = pstats();
+    my ($s, undef, $r) = get($frank, '/deny/x');
+    my $after = pstats();
+    my $d = sub { ($after->{$_[0]} // 0) - ($before->{$_[0]} // 0) };
+    is($s, 401, 'an exchange location whose upstream refuses every token: 401 in the end');
+    is($d->('grant.refresh_token.tp-api') . ' ' . $d->('exchange.tp-api.orders-api'), '1 2',
+       "... after 1 refresh of the session's token and 1 exchange before and 1 after it");
+    is((node_status($node)->{replays} // 0) - $replays, 1, '... and 1 replay');
 }
 
 # ---- 6. private_key_jwt: login, refresh, exchange, logout; a wrong key

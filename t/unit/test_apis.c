@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "core/tp_apigrant.h"
 #include "core/tp_assert.h"
@@ -151,6 +152,70 @@ END_TEST
 START_TEST(assertion_ps256) { check_assertion("RSA-PSS", "PS256"); }
 END_TEST
 START_TEST(assertion_es256) { check_assertion("EC", "ES256"); }
+END_TEST
+
+/* A self-signed certificate of k, as PEM. */
+static const char *cert_pem(EVP_PKEY *k)
+{
+    X509 *x = X509_new();
+    BIO *b = BIO_new(BIO_s_mem());
+    char *data;
+    long n;
+    const char *res;
+
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, k);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+                               (const unsigned char *)"bff", -1, -1, 0);
+    X509_set_issuer_name(x, X509_get_subject_name(x));
+    ck_assert_int_gt(X509_sign(x, k, EVP_sha256()), 0);
+    ck_assert(PEM_write_bio_X509(b, x));
+    n = BIO_get_mem_data(b, &data);
+    res = apr_pstrmemdup(unit_pool, data, (apr_size_t)n);
+    BIO_free(b);
+    X509_free(x);
+    return res;
+}
+
+START_TEST(assertion_x5t)
+{
+    EVP_PKEY *k = new_key("RSA"), *other = new_key("EC");
+    const char *cert = cert_pem(k), *why = NULL, *a, *dot1;
+    const char *both = apr_pstrcat(unit_pool, pem_of(k), cert, NULL);
+    const char *mismatch = apr_pstrcat(unit_pool, pem_of(other), cert, NULL);
+    tp_client_key *ck;
+    json_t *h;
+    BIO *b = BIO_new_mem_buf(cert, -1);
+    X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+    unsigned char md[32];
+    unsigned int mdlen;
+
+    ck = tp_client_key_load(unit_pool, both, strlen(both), NULL, &why);
+    ck_assert_msg(ck != NULL, "%s", why);
+    a = tp_assert_make(unit_pool, ck, "bff", "https://op/token",
+                       apr_time_now(), &why);
+    dot1 = strchr(a, '.');
+    h = part(a, (apr_size_t)(dot1 - a));
+    X509_digest(x, EVP_sha1(), md, &mdlen);
+    ck_assert_str_eq(json_string_value(json_object_get(h, "x5t")),
+                     tp_b64url_encode(unit_pool, md, mdlen));
+    X509_digest(x, EVP_sha256(), md, &mdlen);
+    ck_assert_str_eq(json_string_value(json_object_get(h, "x5t#S256")),
+                     tp_b64url_encode(unit_pool, md, mdlen));
+    ck_assert_ptr_null(json_object_get(h, "kid"));
+    ck_assert(verify(k, "RS256", a));
+    /* another key's certificate is refused */
+    ck_assert_ptr_null(tp_client_key_load(unit_pool, mismatch,
+                                          strlen(mismatch), NULL, &why));
+    ck_assert_ptr_nonnull(strstr(why, "not the key's"));
+    json_decref(h);
+    X509_free(x);
+    BIO_free(b);
+    EVP_PKEY_free(k);
+    EVP_PKEY_free(other);
+}
 END_TEST
 
 START_TEST(client_key_refused)
@@ -417,6 +482,7 @@ Suite *apis_suite(unit_fixture setup, unit_fixture teardown)
     tcase_add_test(tc, assertion_rs256);
     tcase_add_test(tc, assertion_ps256);
     tcase_add_test(tc, assertion_es256);
+    tcase_add_test(tc, assertion_x5t);
     tcase_add_test(tc, client_key_refused);
     tcase_add_test(tc, body_client_credentials);
     tcase_add_test(tc, body_exchange);
