@@ -24,6 +24,10 @@ An identity provider that behaves like a strict real one
   POST /idp/oauth2/token   grant_type=refresh_token&refresh_token=RT
                            (RFC 6749 section 6; Basic or client_id)
   POST /idp/token-alt      {"rt": RT} -> {"at", "rt", "ttl"}
+  POST /idp/oauth2/apis    grant_type=client_credentials, or RFC 8693
+                           token exchange of a live access token
+                           (audience refuse: invalid_grant, unknown:
+                           invalid_target); client assertions kept
   POST /idp/revoke         token=RT (RFC 7009)
   Refresh tokens are single-use and rotate: using one twice is a reuse,
   which revokes the whole family (every token of that login) and answers
@@ -40,6 +44,7 @@ Control
                            tokenproxy-backchannel (--backchannel-uri);
                            answers {"status": what the module answered}
   /__stats       JSON counters.       /__reset   zeroes them.
+  /__assertions  the client assertions /idp/oauth2/apis received.
   /__session?ttl=N&rotate=0|1&expiresin=0|1&user=U&delay=S&delays=K
                  a new login, as /idp/login (expiresin=0: its refreshes
                  answer without expiresIn; delay: its first K refreshes
@@ -89,6 +94,7 @@ def b64url(data):
 
 
 PAD = {}        # family -> size of a padding claim (large tokens)
+ASSERTIONS = []  # client assertions received (issue 20)
 NO_IAT = set()  # families whose access tokens carry no "iat"
 
 
@@ -484,6 +490,41 @@ class Handler(BaseHTTPRequestHandler):
                 return False
         return True
 
+    def api_grant(self, body):
+        """Client credentials and RFC 8693 token exchange (issue 20):
+        audience "refuse" is refused (invalid_grant), "unknown" is
+        invalid_target; a subject token must be a live access token."""
+        form = {k: v[0] for k, v in
+                urllib.parse.parse_qs(body.decode("latin-1")).items()}
+        if "client_assertion" in form:
+            count("apis_assertion")
+            with LOCK:
+                ASSERTIONS.append(form["client_assertion"])
+        with LOCK:
+            SEQ[0] += 1
+            n = SEQ[0]
+        gt = form.get("grant_type", "")
+        if gt == "client_credentials":
+            count("apis_client_credentials")
+            return self.answer(200, {"access_token": "cc.s3cr3t-%d" % n,
+                                     "token_type": "Bearer",
+                                     "expires_in": 300})
+        if gt == "urn:ietf:params:oauth:grant-type:token-exchange":
+            count("apis_exchange")
+            aud = form.get("audience", "")
+            with LOCK:
+                info = ACCESS.get(form.get("subject_token", ""))
+            if aud == "unknown":
+                return self.answer(400, {"error": "invalid_target"})
+            if aud == "refuse" or not info or info["exp"] < time.time():
+                return self.answer(400, {"error": "invalid_grant"})
+            return self.answer(200, {
+                "access_token": "x.s3cr3t-%s-%s-%d" % (aud, info["user"], n),
+                "issued_token_type":
+                    "urn:ietf:params:oauth:token-type:access_token",
+                "token_type": "Bearer", "expires_in": 300})
+        return self.answer(400, {"error": "unsupported_grant_type"})
+
     def handle_any(self):
         url = urllib.parse.urlsplit(self.path)
         path = url.path
@@ -493,6 +534,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/__stats":
             with LOCK:
                 return self.answer(200, dict(STATS))
+        if path == "/__assertions":   # the client assertions received
+            with LOCK:
+                return self.answer(200, list(ASSERTIONS))
         if path == "/__reset":
             with LOCK:
                 STATS.clear()
@@ -564,6 +608,8 @@ class Handler(BaseHTTPRequestHandler):
                 ans = {"at": ans["accessToken"], "rt": ans.get("refreshToken"),
                        "ttl": ans.get("expiresIn")}
             return self.answer(status, ans)
+        if path == "/idp/oauth2/apis":
+            return self.api_grant(body)
         if path == "/idp/oauth2/token":
             count("refresh_calls")
             form = urllib.parse.parse_qs(body.decode("latin-1"))
