@@ -14,7 +14,7 @@ use MIME::Base64 ();
 use lib 't/lib';
 use TPTest;
 
-plan tests => 27;
+plan tests => 31;
 
 my $json = JSON::PP->new;
 sub bearer { my ($j) = @_; my $a = up_header($j, 'Authorization'); return $a =~ /^Bearer (.+)$/ ? $1 : $a }
@@ -37,6 +37,17 @@ ok t_cmp($d->{apis_client_credentials} // 0, 1, '... from 1 grant');
 ok t_cmp(bearer($j), $cc, 'client: the kept token again, whatever the cookies');
 ok t_cmp($d->{apis_client_credentials} // 0, 0, '... no new grant');
 ok t_cmp(up_header($j, 'Cookie'), 'other=1', "... the user's token cookie stripped");
+
+# --- an upstream 401: a token just obtained is the upstream's answer; a
+# kept one is replaced once and the request replayed
+($d, $res) = stats_delta(sub { req(GET => '/apis/client401/a', [Accept => 'application/json']) });
+ok t_cmp($res->code . ' ' . ($d->{apis_client_credentials} // 0), '401 1',
+         'client, upstream 401 to a new token: 401 after 1 grant');
+my $replays = tp_status()->{replays} // 0;
+($d, $res) = stats_delta(sub { req(GET => '/apis/client401/b', [Accept => 'application/json']) });
+ok t_cmp($res->code, 401, 'client, upstream 401 to the kept token: 401 in the end');
+ok t_cmp($d->{apis_client_credentials} // 0, 1, '... after 1 new grant');
+ok t_cmp((tp_status()->{replays} // 0) - $replays, 1, '... and 1 replay');
 
 # --- user-or-client
 my $s = new_session(user => 'xena');

@@ -22,9 +22,16 @@
 
 /* TP_GRANT_OK and *token; else why not (REJECTED: the exchange was
  * refused, invalid_grant; UNAVAILABLE: the provider is down;
- * MISCONFIGURED: logged at error). */
+ * MISCONFIGURED: logged at error).  *kept (when not NULL): 1 when the
+ * token was a kept one, 0 when it was just obtained. */
 tp_grant_e tp_apitoken_client(request_rec *r, const tp_dir_conf *dc,
-                              const char **token);
+                              const char **token, int *kept);
+
+/* The kept client token was refused by the upstream: forget it and
+ * obtain a new one, once per key machine-wide (a flight of its own, so
+ * that the first grant's result is not taken again). */
+tp_grant_e tp_apitoken_client_again(request_rec *r, const tp_dir_conf *dc,
+                                    const char **token);
 tp_grant_e tp_apitoken_exchange(request_rec *r, const tp_dir_conf *dc,
                                 const char *subject, const char **token);
 

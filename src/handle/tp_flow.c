@@ -183,9 +183,10 @@ static int refresh(request_rec *r, const tp_dir_conf *dc, tp_req *rq,
 /* A client-credentials token for the request (TokenProxyTokenType client,
  * or user-or-client without a usable session): DECLINED when
  * rq->api_token is set, else the answer. */
-static int client_token(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
+static int client_token(request_rec *r, const tp_dir_conf *dc, tp_req *rq,
+                        int *kept)
 {
-    switch (tp_apitoken_client(r, dc, &rq->api_token)) {
+    switch (tp_apitoken_client(r, dc, &rq->api_token, kept)) {
     case TP_GRANT_OK:
         return DECLINED;
     case TP_GRANT_UNAVAILABLE:
@@ -224,22 +225,44 @@ static int fallback(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
     rq->anonymous = 1;
     rq->api_token = NULL;
     if (tp_conf_token_type(dc) == TP_TT_USER_OR_CLIENT) {
-        return client_token(r, dc, rq);
+        return client_token(r, dc, rq, NULL);
     }
     return DECLINED;
 }
 
 /* TokenProxyTokenType client: the user's cookies are stripped, never
- * used. */
+ * used.  An upstream 401 to a kept token (revoked, or the API's keys
+ * changed): forget it, obtain a new one and replay once; to a token just
+ * obtained: the upstream's answer. */
 static int client_flow(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
 {
-    int rv;
+    int rv, kept = 0;
 
     rq->anonymous = 1;
-    if ((rv = client_token(r, dc, rq)) != DECLINED) {
+    if ((rv = client_token(r, dc, rq, &kept)) != DECLINED) {
         return rv;
     }
-    return ap_run_handler(r);
+    if (kept && overrides_401(r)) {
+        rq->max_forwards = apr_table_get(r->headers_in, "Max-Forwards");
+        rq->replay = tp_replay_setup(r, (apr_off_t)tp_conf_replay_max(dc));
+    }
+    rv = ap_run_handler(r);
+    if (!kept || !upstream_401(r, rv) || !tp_replay_possible(rq->replay)) {
+        return rv;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "tokenproxy: upstream 401 to a kept client token; "
+                  "obtaining a new one");
+    switch (tp_apitoken_client_again(r, dc, &rq->api_token)) {
+    case TP_GRANT_OK:
+        return replay(r, rq);
+    case TP_GRANT_UNAVAILABLE:
+        return tp_reply_unavailable(r);
+    case TP_GRANT_REJECTED:
+    case TP_GRANT_MISCONFIGURED:
+        break;
+    }
+    return misconfigured(r);
 }
 
 int tp_flow_handler(request_rec *r)

@@ -34,6 +34,7 @@ typedef struct api_call {
     tp_apigrant_kind_e kind;
     const char *subject;        /* exchange: the session's access token */
     const char *target;         /* for the key and the log */
+    int again;                  /* a kept token was refused upstream */
     unsigned char key[TP_APIGRANT_KEY_LEN];
 } api_call;
 
@@ -132,7 +133,7 @@ static int prepare(request_rec *r, const tp_dir_conf *dc, api_call *c)
 }
 
 static tp_grant_e obtain(request_rec *r, const tp_dir_conf *dc, api_call *c,
-                         const char **token)
+                         const char **token, int *was_kept)
 {
     const tp_flight_store *store;
     tp_flight_params prm;
@@ -147,16 +148,27 @@ static tp_grant_e obtain(request_rec *r, const tp_dir_conf *dc, api_call *c,
                       "is not known now", what(c), c->target);
         return TP_GRANT_UNAVAILABLE;
     }
-    if ((kept = tp_apicache_get(r, c->key)) != NULL) {
+    if (!c->again && (kept = tp_apicache_get(r, c->key)) != NULL) {
         tp_api_stat_inc(TP_API_HITS);
         *token = kept;
+        if (was_kept) {
+            *was_kept = 1;
+        }
         return TP_GRANT_OK;
+    }
+    if (was_kept) {
+        *was_kept = 0;
     }
     memset(&out, 0, sizeof(out));
     tp_conf_flight(dc, &prm);
     prm.grace = FLIGHT_GRACE;
     if ((store = tp_nodestore(r)) != NULL) {
-        tp_flight_run(r->pool, store, &prm, c->key, sizeof(c->key),
+        unsigned char fkey[TP_APIGRANT_KEY_LEN];
+
+        /* the grant after a refusal flies under a key of its own */
+        memcpy(fkey, c->key, sizeof(fkey));
+        fkey[0] ^= c->again ? 0x5a : 0;
+        tp_flight_run(r->pool, store, &prm, fkey, sizeof(fkey),
                       call_endpoint, c, &out);
         if (out.how == TP_FLIGHT_SHARED || out.how == TP_FLIGHT_GRACE) {
             tp_api_stat_inc(TP_API_SHARED);
@@ -176,20 +188,40 @@ static tp_grant_e obtain(request_rec *r, const tp_dir_conf *dc, api_call *c,
     return out.res.result;
 }
 
-tp_grant_e tp_apitoken_client(request_rec *r, const tp_dir_conf *dc,
-                              const char **token)
+static void client_call(request_rec *r, const tp_dir_conf *dc, api_call *c)
 {
-    api_call c;
     const tp_api_conf *api = dc->api;
 
-    memset(&c, 0, sizeof(c));
-    c.kind = TP_APIGRANT_CLIENT;
-    c.target = apr_pstrcat(r->pool, "scope ",
-                           api && api->client_scope ? api->client_scope : "",
-                           " resource ",
-                           api && api->client_resource
-                           ? api->client_resource : "", NULL);
-    return obtain(r, dc, &c, token);
+    memset(c, 0, sizeof(*c));
+    c->kind = TP_APIGRANT_CLIENT;
+    c->target = apr_pstrcat(r->pool, "scope ",
+                            api && api->client_scope ? api->client_scope
+                                                     : "",
+                            " resource ",
+                            api && api->client_resource
+                            ? api->client_resource : "", NULL);
+}
+
+tp_grant_e tp_apitoken_client(request_rec *r, const tp_dir_conf *dc,
+                              const char **token, int *kept)
+{
+    api_call c;
+
+    client_call(r, dc, &c);
+    return obtain(r, dc, &c, token, kept);
+}
+
+tp_grant_e tp_apitoken_client_again(request_rec *r, const tp_dir_conf *dc,
+                                    const char **token)
+{
+    api_call c;
+
+    client_call(r, dc, &c);
+    if (prepare(r, dc, &c)) {
+        tp_apicache_remove(r, c.key);
+    }
+    c.again = 1;
+    return obtain(r, dc, &c, token, NULL);
 }
 
 tp_grant_e tp_apitoken_exchange(request_rec *r, const tp_dir_conf *dc,
@@ -205,7 +237,7 @@ tp_grant_e tp_apitoken_exchange(request_rec *r, const tp_dir_conf *dc,
                            == TP_XFORMAT_ENTRA_OBO ? "entra-obo " : "",
                            tp_apigrant_target_str(r->pool,
                                                   dc->api->exchange), NULL);
-    return obtain(r, dc, &c, token);
+    return obtain(r, dc, &c, token, NULL);
 }
 
 void tp_apitoken_forget_exchange(request_rec *r, const tp_dir_conf *dc,
