@@ -218,16 +218,26 @@ static int exchange(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
                          "{\"error\":\"exchange_refused\"}\n", NULL, NULL);
 }
 
-/* Without the user's token: none (user-or-none) or the client's
- * (user-or-client).  DECLINED to go on. */
+/* Without the user's token, as the token type says (tp_tokentype): none
+ * (user-or-none) or the client's (user-or-client).  DECLINED to go on.
+ * The callers have cleared a dead session's cookies. */
 static int fallback(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
 {
+    int clear;
+
     rq->anonymous = 1;
     rq->api_token = NULL;
-    if (tp_conf_token_type(dc) == TP_TT_USER_OR_CLIENT) {
+    switch (tp_tokentype_decide(tp_conf_token_type(dc), TP_SESSION_NONE,
+                                &clear)) {
+    case TP_SEND_CLIENT:
         return client_token(r, dc, rq, NULL);
+    case TP_SEND_NONE:
+        return DECLINED;
+    case TP_SEND_USER:
+    case TP_SEND_OVER:
+        break;
     }
-    return DECLINED;
+    return tp_reply_over(r, dc, rq);
 }
 
 /* TokenProxyTokenType client: the user's cookies are stripped, never
@@ -271,7 +281,7 @@ int tp_flow_handler(request_rec *r)
     tp_req *rq;
     const char *why;
     tp_sess_state_e st;
-    int can_refresh, rv, rejected = 0;
+    int can_refresh, rv, rejected = 0, clear;
 
     if (!r->handler || strcmp(r->handler, "proxy-server")
         || r->proxyreq == PROXYREQ_NONE) {
@@ -294,8 +304,9 @@ int tp_flow_handler(request_rec *r)
     if ((why = tp_browser_csrf(r, dc)) != NULL) {
         return tp_reply_forbidden(r, why);       /* nothing goes upstream */
     }
-    if (tp_conf_token_type(dc) == TP_TT_CLIENT) {
-        return client_flow(r, dc, rq);
+    if (tp_tokentype_decide(tp_conf_token_type(dc), TP_SESSION_USABLE,
+                            &clear) == TP_SEND_CLIENT) {
+        return client_flow(r, dc, rq);      /* whatever the session */
     }
     /* the refresh cookie is opened only when it is needed */
     can_refresh = tp_conf_can_refresh(dc);
