@@ -32,7 +32,7 @@ ok t_cmp($cc, qr/^cc\.s3cr3t-\d+$/, '... the upstream got a client-credentials t
 ok t_cmp($d->{apis_client_credentials} // 0, 1, '... from 1 grant');
 ($d, $res, $j) = stats_delta(sub {
     echo(GET => '/apis/client/b', Accept => 'application/json',
-         Cookie => 'accessToken=' . tok('cc-user') . '; other=1')
+         Cookie => 'apisAccess=' . tok('cc-user') . '; other=1')
 });
 ok t_cmp(bearer($j), $cc, 'client: the kept token again, whatever the cookies');
 ok t_cmp($d->{apis_client_credentials} // 0, 0, '... no new grant');
@@ -52,7 +52,7 @@ ok t_cmp((tp_status()->{replays} // 0) - $replays, 1, '... and 1 replay');
 # --- user-or-client
 my $s = new_session(user => 'xena');
 ($res, $j) = echo(GET => '/apis/mixed/a', Accept => 'application/json',
-                  Cookie => "accessToken=$s->{accessToken}");
+                  Cookie => "apisAccess=$s->{accessToken}");
 ok t_cmp(bearer($j), $s->{accessToken}, "user-or-client with a session: the user's token");
 ($res, $j) = echo(GET => '/apis/mixed/a', Accept => 'application/json');
 ok t_cmp(bearer($j), $cc, 'user-or-client without one: the client token');
@@ -60,7 +60,7 @@ ok t_cmp(bearer($j), $cc, 'user-or-client without one: the client token');
 # --- exchange: once per session token, kept
 ($d, $res, $j) = stats_delta(sub {
     echo(GET => '/apis/orders/a', Accept => 'application/json',
-         Cookie => "accessToken=$s->{accessToken}")
+         Cookie => "apisAccess=$s->{accessToken}")
 });
 ok t_cmp($res->code, 200, 'exchange: 200');
 my $x = bearer($j);
@@ -68,13 +68,13 @@ ok t_cmp($x, qr/^x\.s3cr3t-orders-xena-\d+$/, "... the upstream got xena's token
 ok t_cmp($d->{apis_exchange} // 0, 1, '... from 1 exchange');
 ($d, $res, $j) = stats_delta(sub {
     echo(GET => '/apis/orders/b', Accept => 'application/json',
-         Cookie => "accessToken=$s->{accessToken}")
+         Cookie => "apisAccess=$s->{accessToken}")
 });
 ok t_cmp(bearer($j) . ' ' . ($d->{apis_exchange} // 0), "$x 0", '... kept: the same token, no exchange');
 my $s2 = new_session(user => 'yuri');
 ($d, $res, $j) = stats_delta(sub {
     echo(GET => '/apis/orders/a', Accept => 'application/json',
-         Cookie => "accessToken=$s2->{accessToken}")
+         Cookie => "apisAccess=$s2->{accessToken}")
 });
 ok t_cmp(bearer($j), qr/^x\.s3cr3t-orders-yuri-\d+$/, "another session gets its own, never xena's");
 ok t_cmp($d->{apis_exchange} // 0, 1, '... from 1 exchange of its own');
@@ -82,14 +82,14 @@ ok t_cmp($d->{apis_exchange} // 0, 1, '... from 1 exchange of its own');
 # --- refused, misconfigured
 ($d, $res) = stats_delta(sub {
     req(GET => '/apis/refuse/a', [Accept => 'application/json',
-        Cookie => "accessToken=$s->{accessToken}"])
+        Cookie => "apisAccess=$s->{accessToken}"])
 });
 ok t_cmp($res->code, 403, 'a refused exchange: 403');
 ok t_cmp($res->content, qq({"error":"exchange_refused"}\n), '... exchange_refused');
 ok t_cmp(scalar(() = $res->headers->header('Set-Cookie')), 0, '... cookies kept');
 ($d, $res) = stats_delta(sub {
     req(GET => '/apis/unknown/a', [Accept => 'application/json',
-        Cookie => "accessToken=$s->{accessToken}"])
+        Cookie => "apisAccess=$s->{accessToken}"])
 });
 ok t_cmp($res->code, 502, 'invalid_target: 502');
 ok t_cmp(scalar(() = $res->headers->header('Set-Cookie')), 0, '... cookies kept');
@@ -100,7 +100,7 @@ ok t_cmp(error_log_text(), qr/\[tokenproxy:error\].*token exchange as misconfigu
 my $before = @{ mock_get('/__assertions') || [] };
 ($d, $res, $j) = stats_delta(sub {
     echo(GET => '/apis/key/a', Accept => 'application/json',
-         Cookie => "accessToken=$s2->{accessToken}")
+         Cookie => "keyAccess=$s2->{accessToken}")
 });
 ok t_cmp($res->code, 200, 'private_key_jwt: an exchange answers 200');
 ok t_cmp($d->{apis_assertion} // 0, 1, '... with one client assertion');
