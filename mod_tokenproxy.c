@@ -238,11 +238,11 @@ static int tp_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     tp_flow_post_config();
     tp_conf_mark_empty(ptemp, s);
     if (tp_cluster_post_config(s) != OK
-        || tp_revocations_post_config(s) != OK) {
+        || tp_revocations_post_config(s) != OK
+        || tp_apicache_post_config(ptemp, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (!tp_session_stats_post_config(s)) {
-        || tp_apicache_post_config(ptemp, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return tp_state_post_config(ptemp, s);
