@@ -47,6 +47,11 @@ $conf .= <<CONF;
     TokenProxyOIDCProvider http://127.0.0.1:$mock/oidc
     TokenProxyClient demo-bff $bc_secret
     TokenProxyRedirectURI /bc/auth/callback
+    # another app than /api/ (issue 22): cookie names of its own
+    TokenProxyAccessCookie bcAt
+    TokenProxyRefreshCookie bcRt
+    TokenProxyIDCookie bcId
+    TokenProxySessionCookie bcSession
     TokenProxyCookieSecure Off
     TokenProxyCookieKey $dir/cookie.key
 </Location>
@@ -354,7 +359,7 @@ sub bc_login {     # a session of $user logged in at node 0: (cookie header, sid
     ($loc) = $r->{head} =~ /^Location:\s*(\S+)/mi;
     ($path) = ($loc // '') =~ m{^http://127\.0\.0\.1:\d+(/.*)$};
     $r = http_req($nodes[0]{port}, GET => $path // '/', ["Cookie: $login", 'Accept: text/html']);
-    my $cookie = join '; ', map { "$_=$r->{cookies}{$_}" } grep { /^(accessToken|refreshToken|idToken)$/ } sort keys %{ $r->{cookies} };
+    my $cookie = join '; ', map { "$_=$r->{cookies}{$_}" } grep { /^bc(At|Rt|Id|Session)$/ } sort keys %{ $r->{cookies} };
     $r = http_req($nodes[0]{port}, GET => '/bc/auth/user', ["Cookie: $cookie"]);
     my $sid = (eval { $json->decode($r->{body}) } || {})->{sid};
     return ($cookie, $sid);
@@ -386,7 +391,7 @@ sub hot_commands {   # every command Redis counted, less AUTH and the readers'
 {
     my ($erin, $esid) = bc_login('erin');
     my ($frank, $fsid) = bc_login('frank');
-    ok($esid && $fsid && $erin =~ /idToken=/, 'erin and frank log in at node 1 (ID tokens with sids)');
+    ok($esid && $fsid && $erin =~ /bcId=/, 'erin and frank log in at node 1 (ID tokens with sids)');
     is(join(',', map { bc_status($_, $erin) } @nodes), '200,200,200', "erin's session works on the three nodes");
     my $t0 = time;
     is(bc_post($nodes[0], bc_token($esid)), 200, "a logout token for erin's sid to node 1: 200");
