@@ -154,6 +154,7 @@ for my $pk (['pk', 'client.pem'], ['bad', 'wrong.pem']) {
     TokenProxyAccessCookie ${p}At
     TokenProxyRefreshCookie ${p}Rt
     TokenProxyIDCookie ${p}Id
+    TokenProxySessionCookie ${p}Sess
 </Location>
 <Location /$p/auth/login>
     SetHandler tokenproxy-login
