@@ -144,8 +144,9 @@ static const command_rec tp_cmds[] = {
                   "Refreshes running or within their grace window that the "
                   "server keeps track of (default 65536)"),
     AP_INIT_TAKE1("TokenProxyCluster", tp_cmd_cluster, NULL, RSRC_CONF,
-                  "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] shared by the "
-                  "nodes for cluster-wide single flight (default none)"),
+                  "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or "
+                  "redis-sentinel://...HOST[:PORT][,...]/MASTER[/DB] shared "
+                  "by the nodes for cluster-wide single flight (default none)"),
     AP_INIT_TAKE1("TokenProxyClusterKey", tp_cmd_cluster_key, NULL,
                   RSRC_CONF, "Key file (32 random bytes, hex or base64), the "
                   "same on every node, sealing what Redis keeps"),
@@ -193,6 +194,12 @@ static const command_rec tp_cmds[] = {
     AP_INIT_TAKE1("TokenProxyAPITokenCache", tp_cmd_api_cache, NULL,
                   RSRC_CONF, "socache provider[:args] of the kept API tokens "
                   "(default shmcb, 16 MiB)"),
+    AP_INIT_TAKE1("TokenProxyClusterSentinelAuth",
+                  tp_cmd_cluster_sentinel_auth, NULL, RSRC_CONF,
+                  "[USER:]PASSWORD of the Redis Sentinels (default none)"),
+    AP_INIT_TAKE1("TokenProxyClusterReplicas", tp_cmd_cluster_replicas,
+                  NULL, RSRC_CONF, "Replicas that must confirm a cluster "
+                  "claim (WAIT) before it counts as confirmed (default 0)"),
     { NULL }
 };
 

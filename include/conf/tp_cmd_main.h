@@ -20,6 +20,10 @@ const char *tp_cmd_cluster(cmd_parms *cmd, void *dcv, const char *arg);
 const char *tp_cmd_cluster_key(cmd_parms *cmd, void *dcv, const char *arg);
 const char *tp_cmd_cluster_timeout(cmd_parms *cmd, void *dcv,
                                    const char *arg);
+const char *tp_cmd_cluster_sentinel_auth(cmd_parms *cmd, void *dcv,
+                                         const char *arg);
+const char *tp_cmd_cluster_replicas(cmd_parms *cmd, void *dcv,
+                                    const char *arg);
 
 /* TokenProxyRevocationSlots N */
 const char *tp_cmd_revocation_slots(cmd_parms *cmd, void *dcv,

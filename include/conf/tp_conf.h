@@ -110,7 +110,7 @@ typedef struct tp_srv_conf {
     apr_int64_t slots;           /* TokenProxyRefreshSlots, 0: default */
     int cluster;                 /* TokenProxyCluster is set */
     tp_redis_url cluster_url;
-    const char *cluster_where;   /* redis://host:port/db, no password */
+    const char *cluster_where;   /* the URL without its password */
     int cluster_key_set;         /* TokenProxyClusterKey */
     unsigned char cluster_key[TP_SEAL_KEY_LEN];
     apr_interval_time_t cluster_timeout; /* TokenProxyClusterTimeout */
@@ -123,6 +123,10 @@ typedef struct tp_srv_conf {
     apr_int64_t revocation_slots; /* TokenProxyRevocationSlots, 0: default
                                    * (TP_REVTABLE_DEFAULT) */
     const char *api_cache;       /* TokenProxyAPITokenCache, NULL: default */
+    /* TokenProxyClusterSentinelAuth, TokenProxyClusterReplicas */
+    const char *cluster_sentinel_user;
+    const char *cluster_sentinel_password;
+    apr_int64_t cluster_replicas;        /* default 0 */
 } tp_srv_conf;
 
 void *tp_dir_conf_create(apr_pool_t *p, char *dir);

@@ -25,10 +25,21 @@
  *   2. the winner refreshes and publishes its result with an owner check
  *      (a script: SET only while the entry still begins with its owner
  *      id), for the grace window (rejected too) or briefly (unavailable).
- *   3. the others GET the entry with a backoff (5 ms growing to 50 ms)
- *      until a result is there, or until their deadline (unavailable).  An
- *      entry that vanished (its lease ran out: the node died) is claimed
- *      again: exactly one waiter in the cluster takes over.
+ *   3. the others wait for a result, until their deadline (unavailable).
+ *      With a store that can tell (watch/wait: a notice when an entry is
+ *      published), a waiter GETs the entry, waits for the notice or the
+ *      end of the claim's lease, and GETs it again: no polling.  Without
+ *      (or when the store cannot tell), it GETs the entry with a backoff
+ *      (5 ms growing to 50 ms).  An entry that vanished (its lease ran
+ *      out: the node died) is claimed again: exactly one waiter in the
+ *      cluster takes over.
+ *
+ *   A store in a failover (a command answers TP_CLUSTER_FAILOVER: the
+ *   Sentinels answer, but the master is not usable yet) refreshes
+ *   nothing: unavailable, and the caller answers 503 at once.  A winner
+ *   whose publish meets a failover publishes again (every 100 ms) until
+ *   its lease ends, so that its result reaches the new master and nobody
+ *   takes over with the used token.
  *
  * Every lifetime is a TTL in the store (PX); the nodes' clocks only
  * refuse entries past it.  An entry that does not open, or is past its
@@ -55,6 +66,7 @@
 
 typedef struct tp_cluster_store {
     void *ctx;
+    /* Each command may also answer TP_CLUSTER_FAILOVER (-2). */
     /* SET key val NX PX ms: 1 claimed, 0 held by someone, -1 error */
     int (*claim)(void *ctx, apr_pool_t *p, const char *key,
                  const unsigned char *val, apr_size_t len, apr_int64_t ms);
@@ -69,7 +81,17 @@ typedef struct tp_cluster_store {
     apr_time_t (*now)(void *ctx);
     void (*sleep)(void *ctx, apr_interval_time_t t);
     const unsigned char *seal_key;      /* TP_SEAL_KEY_LEN bytes */
+    /* optional (NULL: poll): be told when key's entry is published.
+     * watch (before the GET that finds a claim): 1 when notices for key
+     * will be told from now on, 0 when they cannot be; wait: 1 told, 0
+     * the timeout passed, -1 cannot tell any more (then poll); unwatch
+     * after the last wait. */
+    int (*watch)(void *ctx, const char *key);
+    int (*wait)(void *ctx, const char *key, apr_interval_time_t timeout);
+    void (*unwatch)(void *ctx, const char *key);
 } tp_cluster_store;
+
+#define TP_CLUSTER_FAILOVER (-2)
 
 typedef enum {
     TP_CLUSTER_WON = 0,     /* claimed, refreshed, published */
@@ -77,8 +99,9 @@ typedef enum {
     TP_CLUSTER_GRACE,       /* another node's stored result, at once */
     TP_CLUSTER_FALLBACK,    /* the store failed: refreshed on this node */
     TP_CLUSTER_GAVE_UP,     /* waited until the deadline */
-    TP_CLUSTER_LOST         /* the store failed while another node held
+    TP_CLUSTER_LOST,        /* the store failed while another node held
                              * the claim, or an entry did not open */
+    TP_CLUSTER_FAILOVER_503 /* the store is in a failover: nothing done */
 } tp_cluster_how_e;
 
 typedef struct tp_cluster_out {
@@ -89,6 +112,10 @@ typedef struct tp_cluster_out {
     int store_errors;       /* commands that failed */
     int undecodable;        /* entries that did not open, or were stale */
     int stale;              /* LOST: the entry was past its lifetime */
+    int told;               /* waits ended by a notice */
+    int wait_timeouts;      /* waits ended by their timeout */
+    int polls;              /* backoff sleeps (the store could not tell) */
+    int republished;        /* WON: publishes sent again after a failover */
 } tp_cluster_out;
 
 /* The store key of a flight key: TP_CLUSTER_KEY_PREFIX + hex. */

@@ -9,8 +9,21 @@
  * for a backoff (100 ms doubling to 2 s), so while Redis is down a command
  * fails at once instead of costing a timeout each time.
  *
- * The URL is redis://[[USER]:PASSWORD@]HOST[:PORT][/DB].  No request
- * structures; never logs (an error is returned as text without values).
+ * The URL is redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], or
+ * redis-sentinel://[[USER]:PASSWORD@]HOST[:PORT][,HOST[:PORT]...]/MASTER
+ * [/DB] (tp_redis_url.c): then every connection begins by asking the
+ * Sentinels for the master (SENTINEL get-master-addr-by-name; the first
+ * Sentinel that answers), and checks with ROLE that the server reached is
+ * a master.  A connection error, a -READONLY, -LOADING or -MASTERDOWN
+ * answer drops the connection, and the next one asks the Sentinels again.
+ * A failure while the Sentinels answer (the master they name cannot be
+ * reached or is not a master yet) is a failover (reply.failover); when no
+ * Sentinel answers, it is an ordinary error.  During a failover the
+ * backoff stays short (100 ms doubling to 400 ms), so that the new master
+ * is found within half a second of the Sentinels naming it.
+ *
+ * No request structures; never logs (an error is returned as text
+ * without values).
  */
 #ifndef TP_REDIS_H
 #define TP_REDIS_H
@@ -18,18 +31,7 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 
-typedef struct tp_redis_url {
-    const char *host;
-    int port;                   /* default 6379 */
-    const char *user;           /* NULL: none (AUTH PASSWORD) */
-    const char *password;       /* NULL: no AUTH */
-    int db;                     /* default 0 */
-} tp_redis_url;
-
-/* Parse a TokenProxyCluster URL; NULL on success, else why not (the text
- * never contains the password). */
-const char *tp_redis_url_parse(apr_pool_t *p, const char *url,
-                               tp_redis_url *out);
+#include "core/tp_redis_url.h"
 
 typedef enum {
     TP_REDIS_ERROR = 0,         /* no answer: down, timeout, garbage */
@@ -50,6 +52,8 @@ typedef struct tp_redis_reply {
                                  * are NULL), NUL-terminated */
     const char **elem;
     apr_size_t *elen;
+    int failover;               /* ERROR: the Sentinels answer, but the
+                                 * master they name is not usable (yet) */
 } tp_redis_reply;
 
 typedef struct tp_redis tp_redis;
@@ -69,5 +73,15 @@ void tp_redis_script(tp_redis *rc, apr_pool_t *p, const char *script,
                      const char *key, apr_size_t klen, int argc,
                      const char *const *argv, const apr_size_t *lens,
                      tp_redis_reply *reply);
+
+/* The master in use or last named by the Sentinels ("host:port", into
+ * buf; "" before the first connection), and how often the address
+ * changed in this process. */
+void tp_redis_master(tp_redis *rc, char *buf, apr_size_t size,
+                     apr_uint64_t *changes);
+
+/* The address of the server in use (for a second connection to it, as
+ * the subscriber's): 1 and host (into buf) and port when there is one. */
+int tp_redis_address(tp_redis *rc, char *buf, apr_size_t size, int *port);
 
 #endif /* TP_REDIS_H */

@@ -19,6 +19,8 @@
 
 /* Seconds a client is asked to wait when the refresh endpoint is down. */
 #define TP_RETRY_AFTER "5"
+/* while the cluster's Redis is in a failover (Sentinel) */
+#define TP_RETRY_AFTER_FAILOVER "1"
 
 /* The one body writer: status, Content-Type and Length, and body;
  * r->headers_out is replaced by the one header given (or none), and the

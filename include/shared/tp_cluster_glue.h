@@ -28,7 +28,12 @@ void tp_cluster_refresh(request_rec *r, const tp_flight_params *prm,
                         tp_grant_res *res);
 
 /* "up" when the Redis server answers a PING now, "down" when it does
- * not, "off" without TokenProxyCluster. */
+ * not, "failover" when the Sentinels answer but the master they name does
+ * not (yet), "off" without TokenProxyCluster. */
 const char *tp_cluster_state(request_rec *r);
+
+/* The master this child uses ("host:port"), "" before it knows one or
+ * without TokenProxyCluster. */
+const char *tp_cluster_master(request_rec *r);
 
 #endif /* TP_CLUSTER_GLUE_H */

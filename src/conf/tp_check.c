@@ -147,6 +147,13 @@ int tp_check_main(server_rec *s)
                      "it seals every refresh result kept in Redis");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    if (sc->cluster_sentinel_password
+        && !(sc->cluster && sc->cluster_url.sentinel)) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                     "tokenproxy: TokenProxyClusterSentinelAuth needs "
+                     "TokenProxyCluster redis-sentinel://...");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     if (sc->cluster_key_set && !sc->cluster) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
                      "tokenproxy: TokenProxyClusterKey has no effect "

@@ -109,7 +109,6 @@ const char *tp_cmd_cluster(cmd_parms *cmd, void *dcv, const char *arg)
 {
     const char *err;
     tp_srv_conf *sc = main_conf(cmd, &err);
-    const char *host;
 
     (void)dcv;
     if (!sc) {
@@ -118,16 +117,12 @@ const char *tp_cmd_cluster(cmd_parms *cmd, void *dcv, const char *arg)
     if ((err = tp_redis_url_parse(cmd->pool, arg, &sc->cluster_url))) {
         /* never echo the argument: it may hold the password */
         return apr_psprintf(cmd->pool, "TokenProxyCluster: %s "
-                            "(redis://[[USER]:PASSWORD@]HOST[:PORT][/DB])",
-                            err);
+                            "(redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or "
+                            "redis-sentinel://[[USER]:PASSWORD@]HOST[:PORT]"
+                            "[,HOST[:PORT]...]/MASTER-NAME[/DB])", err);
     }
     sc->cluster = 1;
-    host = sc->cluster_url.host;
-    sc->cluster_where = apr_psprintf(cmd->pool, "redis://%s%s%s:%d/%d",
-                                     strchr(host, ':') ? "[" : "", host,
-                                     strchr(host, ':') ? "]" : "",
-                                     sc->cluster_url.port,
-                                     sc->cluster_url.db);
+    sc->cluster_where = tp_redis_url_where(cmd->pool, &sc->cluster_url);
     return NULL;
 }
 
@@ -176,4 +171,38 @@ const char *tp_cmd_revocation_slots(cmd_parms *cmd, void *dcv,
     return sc ? main_number(cmd, arg, TP_REVTABLE_MIN, TP_REVTABLE_MAX,
                             &sc->revocation_slots)
               : err;
+}
+
+/* --- Redis Sentinel and replicas (issue 21) --- */
+
+const char *tp_cmd_cluster_sentinel_auth(cmd_parms *cmd, void *dcv,
+                                         const char *arg)
+{
+    const char *err;
+    tp_srv_conf *sc = main_conf(cmd, &err);
+    tp_redis_url u;
+
+    (void)dcv;
+    if (!sc) {
+        return err;
+    }
+    memset(&u, 0, sizeof(u));
+    if ((err = tp_redis_sentinel_auth_parse(cmd->pool, arg, &u))) {
+        /* never echo the argument: it is a password */
+        return apr_psprintf(cmd->pool, "TokenProxyClusterSentinelAuth: %s "
+                            "([USER:]PASSWORD)", err);
+    }
+    sc->cluster_sentinel_user = u.sentinel_user;
+    sc->cluster_sentinel_password = u.sentinel_password;
+    return NULL;
+}
+
+const char *tp_cmd_cluster_replicas(cmd_parms *cmd, void *dcv,
+                                    const char *arg)
+{
+    const char *err;
+    tp_srv_conf *sc = main_conf(cmd, &err);
+
+    (void)dcv;
+    return sc ? main_number(cmd, arg, 0, 16, &sc->cluster_replicas) : err;
 }

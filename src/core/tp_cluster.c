@@ -19,6 +19,11 @@
 
 #define BACKOFF_MIN apr_time_from_msec(5)
 #define BACKOFF_MAX apr_time_from_msec(50)
+#define REPUBLISH_EVERY apr_time_from_msec(100)
+/* a waiter that is told wakes this long after the claim's lease ends at
+ * the latest, and never sooner than this after its last look */
+#define WAIT_MARGIN apr_time_from_msec(20)
+#define WAIT_MIN apr_time_from_msec(50)
 
 /* A published result lives at least this long, so that the waiters of
  * this very flight, polling every 50 ms at most, see it even when
@@ -106,7 +111,8 @@ int tp_cluster_encode(apr_pool_t *p, const unsigned char *seal_key,
 /* The write time and lifetime at the start of an opened entry: the rest
  * of it, and 1 while it lives (with TP_CLUSTER_CLOCK_SKEW); 0 for no
  * time, -1 for an entry older than its lifetime. */
-static int lifetime(char *plain, apr_time_t now, char **rest)
+static int lifetime(char *plain, apr_time_t now, char **rest,
+                    apr_time_t *ends)
 {
     apr_int64_t written, ttl;
     char *end;
@@ -124,6 +130,9 @@ static int lifetime(char *plain, apr_time_t now, char **rest)
         return 0;
     }
     (*rest)++;
+    if (ends) {
+        *ends = apr_time_from_msec(written + ttl);
+    }
     if (apr_time_as_msec(now) > written + ttl
                                 + apr_time_as_msec(TP_CLUSTER_CLOCK_SKEW)) {
         return -1;
@@ -131,10 +140,10 @@ static int lifetime(char *plain, apr_time_t now, char **rest)
     return 1;
 }
 
-int tp_cluster_decode(apr_pool_t *p, const unsigned char *seal_key,
-                      const char *key, const unsigned char *val,
-                      apr_size_t len, apr_time_t now, char *state,
-                      tp_grant_res *res)
+static int decode(apr_pool_t *p, const unsigned char *seal_key,
+                  const char *key, const unsigned char *val,
+                  apr_size_t len, apr_time_t now, char *state,
+                  tp_grant_res *res, apr_time_t *ends)
 {
     const char *a = aad(p, key);
     unsigned char *plain;
@@ -149,7 +158,7 @@ int tp_cluster_decode(apr_pool_t *p, const unsigned char *seal_key,
         || plen < 1 || memchr(plain, '\0', plen)) {
         return 0;
     }
-    if ((live = lifetime((char *)plain, now, &s)) <= 0) {
+    if ((live = lifetime((char *)plain, now, &s, ends)) <= 0) {
         return live;
     }
     plen -= (apr_size_t)(s - (char *)plain);
@@ -186,6 +195,14 @@ int tp_cluster_decode(apr_pool_t *p, const unsigned char *seal_key,
     return 0;
 }
 
+int tp_cluster_decode(apr_pool_t *p, const unsigned char *seal_key,
+                      const char *key, const unsigned char *val,
+                      apr_size_t len, apr_time_t now, char *state,
+                      tp_grant_res *res)
+{
+    return decode(p, seal_key, key, val, len, now, state, res, NULL);
+}
+
 static apr_int64_t ms(apr_interval_time_t t)
 {
     apr_int64_t m = apr_time_as_msec(t);
@@ -207,7 +224,7 @@ static void refresh_and_publish(apr_pool_t *p, const tp_cluster_store *st,
                                 const tp_flight_params *prm,
                                 const char *owner, const char *key,
                                 tp_flight_refresh_fn fn, void *baton,
-                                tp_cluster_out *out)
+                                apr_time_t lease_end, tp_cluster_out *out)
 {
     unsigned char *val;
     apr_size_t len;
@@ -243,33 +260,49 @@ static void refresh_and_publish(apr_pool_t *p, const tp_cluster_store *st,
         return;
     }
     out->published = st->publish(st->ctx, p, key, owner, val, len, ms(ttl));
+    /* a failover: publish to the new master once it is there, within
+     * the lease, so that nobody takes over with the used token */
+    while (out->published == TP_CLUSTER_FAILOVER
+           && st->now(st->ctx) + REPUBLISH_EVERY < lease_end) {
+        st->sleep(st->ctx, REPUBLISH_EVERY);
+        out->republished++;
+        out->published = st->publish(st->ctx, p, key, owner, val, len,
+                                     ms(ttl));
+    }
     if (out->published < 0) {
         out->store_errors++;
+        out->published = -1;
     }
 }
 
-void tp_cluster_run(apr_pool_t *p, const tp_cluster_store *st,
-                    const tp_flight_params *prm, const char *owner,
-                    const char *key, tp_flight_refresh_fn fn, void *baton,
-                    tp_cluster_out *out)
+static void run(apr_pool_t *p, const tp_cluster_store *st,
+                const tp_flight_params *prm, const char *owner,
+                const char *key, tp_flight_refresh_fn fn, void *baton,
+                int *watching, tp_cluster_out *out)
 {
-    apr_time_t start = st->now(st->ctx);
+    apr_time_t start = st->now(st->ctx), claimed, ends;
     apr_interval_time_t backoff = BACKOFF_MIN;
     unsigned char *claim, *val;
     apr_size_t claim_len, len;
     int waited = 0, seen_flight = 0, rc;
     char state;
 
-    memset(out, 0, sizeof(*out));
     for (;;) {
         /* sealed with the time of this very claim */
+        claimed = st->now(st->ctx);
         if (!tp_cluster_encode(p, st->seal_key, key, owner, 'F', NULL,
-                               st->now(st->ctx), ms(prm->lease), &claim,
+                               claimed, ms(prm->lease), &claim,
                                &claim_len)) {
             unavailable(out, TP_CLUSTER_LOST, "cannot seal a cluster claim");
             return;
         }
         rc = st->claim(st->ctx, p, key, claim, claim_len, ms(prm->lease));
+        if (rc == TP_CLUSTER_FAILOVER) {
+            out->store_errors++;
+            unavailable(out, TP_CLUSTER_FAILOVER_503, "the cluster's Redis "
+                        "is in a failover");
+            return;
+        }
         if (rc < 0) {
             out->store_errors++;
             if (seen_flight) {
@@ -282,18 +315,29 @@ void tp_cluster_run(apr_pool_t *p, const tp_cluster_store *st,
              * the claim have reached a slow store after all: a waiter on
              * another node then gets this result instead of taking over
              * with a used token */
-            refresh_and_publish(p, st, prm, owner, key, fn, baton, out);
+            refresh_and_publish(p, st, prm, owner, key, fn, baton,
+                                claimed + prm->lease, out);
             out->how = TP_CLUSTER_FALLBACK;
             return;
         }
         if (rc == 1) {
             out->took_over = seen_flight;
-            refresh_and_publish(p, st, prm, owner, key, fn, baton, out);
+            refresh_and_publish(p, st, prm, owner, key, fn, baton,
+                                claimed + prm->lease, out);
             return;
         }
-        /* someone holds it: wait for a result */
+        /* someone holds it: wait for a result, told when it comes */
+        if (!*watching && st->watch) {
+            *watching = st->watch(st->ctx, key) > 0;
+        }
         for (;;) {
             rc = st->get(st->ctx, p, key, &val, &len);
+            if (rc == TP_CLUSTER_FAILOVER) {
+                out->store_errors++;
+                unavailable(out, TP_CLUSTER_FAILOVER_503, "the cluster's "
+                            "Redis is in a failover");
+                return;
+            }
             if (rc < 0) {
                 out->store_errors++;
                 unavailable(out, TP_CLUSTER_LOST, "the cluster store failed "
@@ -303,8 +347,9 @@ void tp_cluster_run(apr_pool_t *p, const tp_cluster_store *st,
             if (rc == 0) {
                 break;                  /* gone: claim again */
             }
-            rc = tp_cluster_decode(p, st->seal_key, key, val, len,
-                                   st->now(st->ctx), &state, &out->res);
+            ends = 0;
+            rc = decode(p, st->seal_key, key, val, len, st->now(st->ctx),
+                        &state, &out->res, &ends);
             if (rc <= 0) {
                 out->undecodable++;
                 out->stale = rc < 0;
@@ -327,6 +372,30 @@ void tp_cluster_run(apr_pool_t *p, const tp_cluster_store *st,
                 return;
             }
             waited = 1;
+            if (*watching) {
+                /* until told, or until the claim's lease has run out */
+                apr_time_t now = st->now(st->ctx);
+                apr_interval_time_t t = ends - now + WAIT_MARGIN;
+                apr_interval_time_t left = start + prm->deadline - now;
+
+                if (t < WAIT_MIN) {
+                    t = WAIT_MIN;
+                }
+                if (t > left) {
+                    t = left;
+                }
+                rc = st->wait(st->ctx, key, t);
+                if (rc > 0) {
+                    out->told++;
+                    continue;
+                }
+                if (rc == 0) {
+                    out->wait_timeouts++;
+                    continue;
+                }
+                *watching = 0;          /* cannot tell: poll */
+            }
+            out->polls++;
             st->sleep(st->ctx, backoff);
             backoff = backoff * 3 / 2 > BACKOFF_MAX ? BACKOFF_MAX
                                                     : backoff * 3 / 2;
@@ -336,5 +405,19 @@ void tp_cluster_run(apr_pool_t *p, const tp_cluster_store *st,
                         "another node's refresh");
             return;
         }
+    }
+}
+
+void tp_cluster_run(apr_pool_t *p, const tp_cluster_store *st,
+                    const tp_flight_params *prm, const char *owner,
+                    const char *key, tp_flight_refresh_fn fn, void *baton,
+                    tp_cluster_out *out)
+{
+    int watching = 0;
+
+    memset(out, 0, sizeof(*out));
+    run(p, st, prm, owner, key, fn, baton, &watching, out);
+    if (watching && st->unwatch) {
+        st->unwatch(st->ctx, key);
     }
 }

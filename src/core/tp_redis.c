@@ -16,9 +16,12 @@
 #include <apr_thread_mutex.h>
 
 #include "core/tp_redis.h"
+#include "core/tp_sentinel.h"
 
 #define BACKOFF_MIN apr_time_from_msec(100)
 #define BACKOFF_MAX apr_time_from_sec(2)
+/* during a failover: find the new master soon after it is named */
+#define BACKOFF_MAX_FAILOVER apr_time_from_msec(400)
 
 struct tp_redis {
     tp_redis_url url;
@@ -29,104 +32,12 @@ struct tp_redis {
     redisContext *ctx;
     apr_time_t retry_at;            /* no connection attempt before */
     apr_interval_time_t backoff;
+    int failover;                   /* the last failure was a failover */
+    const char *last_error;         /* and why, for the backoff window */
+    char master[256];               /* redis-sentinel: the master named */
+    int master_port;
+    apr_uint64_t changes;           /* times that address changed */
 };
-
-/* %XX decoding of the user and password parts */
-static char *unescape(apr_pool_t *p, const char *s, apr_size_t len)
-{
-    char *out = apr_palloc(p, len + 1), *o = out;
-    apr_size_t i;
-
-    for (i = 0; i < len; i++) {
-        if (s[i] == '%' && i + 2 < len && apr_isxdigit(s[i + 1])
-            && apr_isxdigit(s[i + 2])) {
-            char hex[3] = { s[i + 1], s[i + 2], '\0' };
-            *o++ = (char)strtol(hex, NULL, 16);
-            i += 2;
-        }
-        else {
-            *o++ = s[i];
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
-const char *tp_redis_url_parse(apr_pool_t *p, const char *url,
-                               tp_redis_url *out)
-{
-    const char *s, *at, *hp, *slash, *colon, *end;
-
-    memset(out, 0, sizeof(*out));
-    out->port = 6379;
-    if (!url || strncasecmp(url, "redis://", 8)) {
-        return "the URL must begin with redis:// (TLS to Redis is not "
-               "supported: see the README for a local TLS tunnel)";
-    }
-    s = url + 8;
-    end = s + strlen(s);
-    slash = strchr(s, '/');
-    at = memchr(s, '@', (apr_size_t)((slash ? slash : end) - s));
-    if (at) {
-        const char *c = memchr(s, ':', (apr_size_t)(at - s));
-        if (!c) {
-            return "the credentials must be [USER]:PASSWORD@";
-        }
-        if (c > s) {
-            out->user = unescape(p, s, (apr_size_t)(c - s));
-        }
-        out->password = unescape(p, c + 1, (apr_size_t)(at - c - 1));
-        if (!*out->password) {
-            return "the password after ':' is empty";
-        }
-        hp = at + 1;
-    }
-    else {
-        hp = s;
-    }
-    if (slash) {
-        const char *d = slash + 1;
-        char *e;
-        long db;
-        if (!*d) {
-            return "no database number after '/'";
-        }
-        db = strtol(d, &e, 10);
-        if (*e || db < 0 || db > 65535 || !apr_isdigit(*d)) {
-            return "the database after '/' must be a number";
-        }
-        out->db = (int)db;
-        end = slash;
-    }
-    if (*hp == '[') {                       /* [IPv6]:port */
-        const char *rb = memchr(hp, ']', (apr_size_t)(end - hp));
-        if (!rb || rb == hp + 1) {
-            return "an IPv6 address needs its closing ']'";
-        }
-        out->host = apr_pstrmemdup(p, hp + 1, (apr_size_t)(rb - hp - 1));
-        colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
-        if (rb + 1 < end && !colon) {
-            return "garbage after the IPv6 address";
-        }
-    }
-    else {
-        colon = memchr(hp, ':', (apr_size_t)(end - hp));
-        out->host = apr_pstrmemdup(p, hp,
-                                   (apr_size_t)((colon ? colon : end) - hp));
-    }
-    if (!*out->host) {
-        return "no host";
-    }
-    if (colon) {
-        char *e;
-        long port = strtol(colon + 1, &e, 10);
-        if (e != end || port < 1 || port > 65535 || !apr_isdigit(colon[1])) {
-            return "the port must be a number from 1 to 65535";
-        }
-        out->port = (int)port;
-    }
-    return NULL;
-}
 
 static apr_status_t cleanup(void *data)
 {
@@ -148,6 +59,16 @@ tp_redis *tp_redis_create(apr_pool_t *p, const tp_redis_url *url,
     rc->url.host = apr_pstrdup(p, url->host);
     rc->url.user = url->user ? apr_pstrdup(p, url->user) : NULL;
     rc->url.password = url->password ? apr_pstrdup(p, url->password) : NULL;
+    rc->url.sentinel_user = url->sentinel_user
+                            ? apr_pstrdup(p, url->sentinel_user) : NULL;
+    rc->url.sentinel_password = url->sentinel_password
+                                ? apr_pstrdup(p, url->sentinel_password)
+                                : NULL;
+    rc->url.master_name = url->master_name
+                          ? apr_pstrdup(p, url->master_name) : NULL;
+    for (int i = 0; i < url->nsentinels; i++) {
+        rc->url.sentinels[i].host = apr_pstrdup(p, url->sentinels[i].host);
+    }
     rc->timeout = timeout;
     rc->backoff = BACKOFF_MIN;
 #if APR_HAS_THREADS
@@ -169,15 +90,30 @@ static struct timeval tv_of(apr_interval_time_t t)
 /* The connection broke or never came: drop it, wait before the next. */
 static void failed(tp_redis *rc, tp_redis_reply *reply, const char *why)
 {
+    apr_interval_time_t max = rc->failover ? BACKOFF_MAX_FAILOVER
+                                           : BACKOFF_MAX;
+
     if (rc->ctx) {
         redisFree(rc->ctx);
         rc->ctx = NULL;
     }
+    if (rc->backoff > max) {
+        rc->backoff = max;
+    }
     rc->retry_at = apr_time_now() + rc->backoff;
-    rc->backoff = rc->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX
-                                                : rc->backoff * 2;
+    rc->backoff = rc->backoff * 2 > max ? max : rc->backoff * 2;
     reply->type = TP_REDIS_ERROR;
     reply->error = why;
+    reply->failover = rc->failover;
+    rc->last_error = why;
+}
+
+/* An answer that says this server is not (or no longer) the master. */
+static int not_master(const char *s, apr_size_t len)
+{
+    return (len >= 8 && !strncmp(s, "READONLY", 8))
+           || (len >= 7 && !strncmp(s, "LOADING", 7))
+           || (len >= 10 && !strncmp(s, "MASTERDOWN", 10));
 }
 
 /* One command on the open connection, the reply copied; 1 when an
@@ -229,6 +165,14 @@ static int run(tp_redis *rc, apr_pool_t *p, int argc, const char **argv,
         }
         break;
     case REDIS_REPLY_ERROR:
+        if (rc->url.sentinel && not_master(r->str, r->len)) {
+            /* ask the Sentinels again on the next command */
+            freeReplyObject(r);
+            rc->failover = 1;
+            failed(rc, reply, "the Redis server is no longer the master "
+                   "(READONLY, LOADING or MASTERDOWN)");
+            return 0;
+        }
         reply->type = TP_REDIS_REFUSED;
         reply->str = apr_pstrmemdup(p, r->str, r->len);
         reply->len = r->len;
@@ -248,11 +192,36 @@ static int connect_now(tp_redis *rc, apr_pool_t *p, tp_redis_reply *reply)
     const char *argv[3];
     size_t lens[3];
     int n = 0;
+    const char *host = rc->url.host;
+    int port = rc->url.port;
 
-    rc->ctx = redisConnectWithTimeout(rc->url.host, rc->url.port,
-                                      tv_of(rc->timeout));
+    if (rc->url.sentinel) {
+        char buf[sizeof(rc->master)];
+        const char *why;
+
+        /* the Sentinels' answer wins over the address used before */
+        rc->failover = 0;
+        if (!tp_sentinel_master(&rc->url, rc->timeout, buf, sizeof(buf),
+                                &port, &why)) {
+            failed(rc, reply, why);
+            return 0;
+        }
+        if (strcmp(buf, rc->master) || port != rc->master_port) {
+            if (*rc->master) {
+                rc->changes++;
+            }
+            memcpy(rc->master, buf, sizeof(buf));
+            rc->master_port = port;
+        }
+        host = rc->master;
+        /* from here on, a failure is a failover in progress */
+        rc->failover = 1;
+    }
+    rc->ctx = redisConnectWithTimeout(host, port, tv_of(rc->timeout));
     if (!rc->ctx || rc->ctx->err) {
-        failed(rc, reply, "cannot connect to Redis");
+        failed(rc, reply, rc->url.sentinel
+                          ? "cannot connect to the master the Sentinels name"
+                          : "cannot connect to Redis");
         return 0;
     }
     if (redisSetTimeout(rc->ctx, tv_of(rc->timeout)) != REDIS_OK) {
@@ -272,8 +241,19 @@ static int connect_now(tp_redis *rc, apr_pool_t *p, tp_redis_reply *reply)
             return 0;
         }
         if (reply->type != TP_REDIS_STRING) {
+            rc->failover = 0;
             failed(rc, reply, "Redis refused the AUTH (check the user and "
                    "password of TokenProxyCluster)");
+            return 0;
+        }
+    }
+    if (rc->url.sentinel) {
+        int is = tp_sentinel_is_master(rc->ctx);
+        if (is <= 0) {
+            failed(rc, reply, is < 0 ? "no answer to ROLE from the master "
+                                       "the Sentinels name"
+                                     : "the server the Sentinels name is "
+                                       "not a master (yet)");
             return 0;
         }
     }
@@ -292,6 +272,7 @@ static int connect_now(tp_redis *rc, apr_pool_t *p, tp_redis_reply *reply)
         }
     }
     rc->backoff = BACKOFF_MIN;
+    rc->failover = 0;
     return 1;
 }
 
@@ -316,16 +297,38 @@ void tp_redis_command(tp_redis *rc, apr_pool_t *p, int argc,
 #endif
     if (!rc->ctx && apr_time_now() < rc->retry_at) {
         reply->type = TP_REDIS_ERROR;
-        reply->error = "Redis was unreachable a moment ago; waiting before "
-                       "the next attempt";
+        reply->error = apr_pstrcat(p, "Redis was unreachable a moment ago (",
+                                   rc->last_error ? rc->last_error : "?",
+                                   "); waiting before the next attempt",
+                                   NULL);
+        reply->failover = rc->failover;
     }
     else if (rc->ctx) {
         /* a connection kept from earlier may have died meanwhile (Redis
          * restarted, an idle timeout): then the command never reached a
          * server, so connect again at once and send it once more */
-        if (run(rc, p, argc, (const char **)argv, l, reply) < 0
-            && connect_now(rc, p, reply)) {
+        int got = run(rc, p, argc, (const char **)argv, l, reply);
+
+        if (got < 0 && connect_now(rc, p, reply)) {
             run(rc, p, argc, (const char **)argv, l, reply);
+        }
+        else if (got == 0 && rc->url.sentinel && !reply->failover) {
+            /* the master stopped answering: ask the Sentinels now, so
+             * that a failover is told from a dead Redis.  The command
+             * may have run: it is not sent again, and its outcome is
+             * unknown, so it counts as failed over either way (unless
+             * no Sentinel answers at all) */
+            tp_redis_reply again;
+            const char *why = reply->error;
+
+            if (connect_now(rc, p, &again)) {
+                reply->failover = 1;
+            }
+            else {
+                reply->failover = again.failover;
+                reply->error = apr_pstrcat(p, why, "; then: ", again.error,
+                                           NULL);
+            }
         }
     }
     else if (connect_now(rc, p, reply)) {
@@ -388,4 +391,41 @@ void tp_redis_script(tp_redis *rc, apr_pool_t *p, const char *script,
         l[1] = strlen(script);
         tp_redis_command(rc, p, 4 + argc, a, l, reply);
     }
+}
+
+void tp_redis_master(tp_redis *rc, char *buf, apr_size_t size,
+                     apr_uint64_t *changes)
+{
+#if APR_HAS_THREADS
+    apr_thread_mutex_lock(rc->mutex);
+#endif
+    if (rc->url.sentinel) {
+        apr_snprintf(buf, size, *rc->master ? "%s:%d" : "", rc->master,
+                     rc->master_port);
+    }
+    else {
+        apr_snprintf(buf, size, "%s:%d", rc->url.host, rc->url.port);
+    }
+    *changes = rc->changes;
+#if APR_HAS_THREADS
+    apr_thread_mutex_unlock(rc->mutex);
+#endif
+}
+
+int tp_redis_address(tp_redis *rc, char *buf, apr_size_t size, int *port)
+{
+    int ok;
+
+#if APR_HAS_THREADS
+    apr_thread_mutex_lock(rc->mutex);
+#endif
+    ok = rc->ctx != NULL;
+    if (ok) {
+        apr_cpystrn(buf, rc->url.sentinel ? rc->master : rc->url.host, size);
+        *port = rc->url.sentinel ? rc->master_port : rc->url.port;
+    }
+#if APR_HAS_THREADS
+    apr_thread_mutex_unlock(rc->mutex);
+#endif
+    return ok;
 }

@@ -32,8 +32,15 @@ static void cluster_status(request_rec *r, int prometheus)
                    "TokenProxyCluster is configured.\n"
                    "# TYPE tokenproxy_cluster_up gauge\n"
                    "tokenproxy_cluster_up %d\n",
-                   !strcmp(state, "up") ? 1 : !strcmp(state, "down") ? 0
-                                                                     : -1);
+                   !strcmp(state, "up") ? 1 : !strcmp(state, "off") ? -1
+                                                                    : 0);
+        if (*tp_cluster_master(r)) {
+            ap_rprintf(r, "# HELP tokenproxy_cluster_master_info The "
+                       "Redis master in use (Sentinel).\n"
+                       "# TYPE tokenproxy_cluster_master_info gauge\n"
+                       "tokenproxy_cluster_master_info{master=\"%s\"} 1\n",
+                       ap_escape_quotes(r->pool, tp_cluster_master(r)));
+        }
         for (i = 0; i < TP_CL_COUNT; i++) {
             ap_rprintf(r, "# HELP tokenproxy_cluster_%s_total %s\n"
                        "# TYPE tokenproxy_cluster_%s_total counter\n"
@@ -45,6 +52,10 @@ static void cluster_status(request_rec *r, int prometheus)
         return;
     }
     ap_rprintf(r, "\"cluster\":{\"state\":\"%s\"", state);
+    if (strcmp(state, "off")) {
+        ap_rprintf(r, ",\"master\":\"%s\"",
+                   ap_escape_quotes(r->pool, tp_cluster_master(r)));
+    }
     for (i = 0; i < TP_CL_COUNT; i++) {
         ap_rprintf(r, ",\"%s\":%" APR_UINT64_T_FMT, tp_cluster_stat_name(i),
                    tp_cluster_stat_get(i));

@@ -17,6 +17,7 @@
 #include "request/tp_browser.h"
 #include "request/tp_cookies.h"
 #include "request/tp_reply.h"
+#include "shared/tp_cluster_stats.h"
 
 APLOG_USE_MODULE(tokenproxy);
 
@@ -96,7 +97,9 @@ int tp_reply_unavailable(request_rec *r)
     return tp_reply_json(r, HTTP_SERVICE_UNAVAILABLE,
                          "{\"error\":\"refresh_unavailable\","
                          "\"message\":\"try again shortly\"}\n",
-                         "Retry-After", TP_RETRY_AFTER);
+                         "Retry-After", tp_cluster_failover_recent()
+                                        ? TP_RETRY_AFTER_FAILOVER
+                                        : TP_RETRY_AFTER);
 }
 
 int tp_reply_login_failed(request_rec *r, const tp_dir_conf *dc, int status,
