@@ -16,6 +16,7 @@ use Time::HiRes qw(time sleep);
 use JSON::PP ();
 
 our @EXPORT = qw(free_port start_mock start_redis stop_redis redis_cmd start_garbage_server
+                 start_sentinel kill_redis
                  node_conf write_key
                  start_node stop_node graceful_restart node_children
                  http_req node_status stop_all wait_until);
@@ -81,7 +82,7 @@ sub start_mock {
 
 # A redis-server on a free port with a password, no persistence.
 sub start_redis {
-    my ($dir, $password, $port) = @_;
+    my ($dir, $password, $port, @extra) = @_;
     $port //= free_port();
     my $pid = fork() // die "fork: $!";
     if (!$pid) {
@@ -91,7 +92,7 @@ sub start_redis {
         exec 'redis-server', '--port', $port, '--bind', '127.0.0.1',
              '--requirepass', $password, '--save', '', '--appendonly', 'no',
              '--daemonize', 'no', '--dir', $dir, '--protected-mode', 'yes',
-             '--enable-debug-command', 'local'
+             '--enable-debug-command', 'local', @extra
             or POSIX::_exit(1);
     }
     my $r = { pid => $pid, port => $port, password => $password };
@@ -123,6 +124,45 @@ sub start_garbage_server {
     close $l;
     push @started, ['garbage', $pid];
     return $port;
+}
+
+# A redis-sentinel on a free port monitoring the master at $mport as
+# "tpm" (quorum 2, down after 1 s), with requirepass $own when given.
+sub start_sentinel {
+    my ($dir, $name, $mport, $password, $own) = @_;
+    my $port = free_port();
+    my $conf = "$dir/$name.conf";
+    open my $fh, '>', $conf or die "$conf: $!";
+    print $fh "port $port\nbind 127.0.0.1\ndaemonize no\ndir $dir\n"
+            . "protected-mode no\n"
+            . "sentinel monitor tpm 127.0.0.1 $mport 2\n"
+            . "sentinel auth-pass tpm $password\n"
+            . "sentinel down-after-milliseconds tpm 1000\n"
+            . "sentinel failover-timeout tpm 4000\n"
+            . "sentinel parallel-syncs tpm 1\n"
+            . ($own ? "requirepass $own\nsentinel sentinel-pass $own\n" : '');
+    close $fh;
+    my $pid = fork() // die "fork: $!";
+    if (!$pid) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', "$dir/$name.log";
+        open STDERR, '>&', \*STDOUT;
+        exec 'redis-sentinel', $conf or POSIX::_exit(1);
+    }
+    my $r = { pid => $pid, port => $port, password => $own // '' };
+    push @started, ['sentinel', $pid, $r];
+    wait_until(20, sub { (redis_cmd($r, 'PING') // '') eq 'PONG' })
+        or die "redis-sentinel did not start\n";
+    return $r;
+}
+
+# kill -9 a redis-server (or sentinel) by its PID
+sub kill_redis {
+    my ($r) = @_;
+    kill 'KILL', $r->{pid};
+    waitpid($r->{pid}, 0);
+    @started = grep { $_->[1] != $r->{pid} } @started;
+    $r->{pid} = undef;
 }
 
 sub stop_redis {

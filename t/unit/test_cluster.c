@@ -27,6 +27,13 @@ typedef struct script {
     apr_int64_t last_ms, min_ms;
     /* failures to inject */
     int fail_claim, fail_get, fail_publish;
+    /* a failover: commands from the nth on answer TP_CLUSTER_FAILOVER,
+     * publishes for the first failover_publishes */
+    int failover_claim, failover_get, failover_publishes;
+    /* the notices (watch/wait): told_at, when another node publishes;
+     * wait_broken: wait answers -1 */
+    int watches, waits, unwatches, told_count, wait_broken;
+    apr_time_t told_at;
     /* another node's doing, from sleep (after n sleeps) or from fn */
     int act_after;
     void (*act)(struct script *s);
@@ -57,6 +64,8 @@ static int s_claim(void *c, apr_pool_t *p, const char *key,
     (void)p;
     ck_assert_str_eq(key, KEY);
     s->claims++;
+    if (s->failover_claim && s->claims >= s->failover_claim)
+        return TP_CLUSTER_FAILOVER;
     if (s->fail_claim && s->claims >= s->fail_claim) return -1;
     if (alive(s)) return 0;
     ck_assert_int_gt(ms, 0);    /* every entry has a TTL */
@@ -70,6 +79,8 @@ static int s_get(void *c, apr_pool_t *p, const char *key,
     script *s = c;
     ck_assert_str_eq(key, KEY);
     s->gets++;
+    if (s->failover_get && s->gets >= s->failover_get)
+        return TP_CLUSTER_FAILOVER;
     if (s->fail_get && s->gets >= s->fail_get) return -1;
     if (!alive(s)) return 0;
     *val = apr_pmemdup(p, s->val, s->len);
@@ -85,8 +96,10 @@ static int s_publish(void *c, apr_pool_t *p, const char *key,
     (void)p;
     ck_assert_str_eq(key, KEY);
     s->publishes++;
+    if (s->publishes <= s->failover_publishes) return TP_CLUSTER_FAILOVER;
     if (s->fail_publish) return -1;
-    if (!alive(s) || memcmp(s->val, owner, TP_CLUSTER_OWNER_LEN)) return 0;
+    /* as the script: while ours, or when gone */
+    if (alive(s) && memcmp(s->val, owner, TP_CLUSTER_OWNER_LEN)) return 0;
     ck_assert_int_gt(ms, 0);
     set(s, val, len, ms);
     return 1;
@@ -100,12 +113,47 @@ static apr_time_t s_now(void *c)
 static void s_sleep(void *c, apr_interval_time_t t)
 {
     script *s = c;
-    ck_assert_int_le(t, apr_time_from_msec(50));
+    ck_assert_int_le(t, apr_time_from_msec(100));
     s->now += t;
     s->sleeps++;
     if (s->act && s->sleeps == s->act_after) {
         s->act(s);
     }
+}
+
+static int s_watch(void *c, const char *key)
+{
+    script *s = c;
+    ck_assert_str_eq(key, KEY);
+    s->watches++;
+    return 1;
+}
+
+/* told when another node publishes within t (the act runs then) */
+static int s_wait(void *c, const char *key, apr_interval_time_t t)
+{
+    script *s = c;
+    ck_assert_str_eq(key, KEY);
+    ck_assert_int_ge(s->watches, 1);
+    ck_assert_int_gt(t, 0);
+    s->waits++;
+    if (s->wait_broken) return -1;
+    if (s->told_at && s->now + t >= s->told_at) {
+        s->now = s->told_at;
+        s->told_at = 0;
+        s->told_count++;
+        if (s->act) s->act(s);
+        return 1;
+    }
+    s->now += t;
+    return 0;
+}
+
+static void s_unwatch(void *c, const char *key)
+{
+    script *s = c;
+    ck_assert_str_eq(key, KEY);
+    s->unwatches++;
 }
 
 static tp_cluster_store store_of(script *s)
@@ -285,11 +333,12 @@ START_TEST(store_down_falls_back)
     ck_assert_int_eq(out.res.result, TP_GRANT_OK);
     ck_assert_int_eq(s->calls, 1);
     ck_assert_int_eq(out.store_errors, 1);
-    /* it tries to publish all the same: nothing is stored without the
-     * claim */
+    /* it publishes all the same: with no entry there, the result is
+     * stored (the script publishes over an entry that is ours or gone),
+     * so that another node finds it instead of refreshing a used token */
     ck_assert_int_eq(s->publishes, 1);
-    ck_assert_int_eq(out.published, 0);
-    ck_assert_ptr_null(s->val);
+    ck_assert_int_eq(out.published, 1);
+    ck_assert_ptr_nonnull(s->val);
 }
 END_TEST
 
@@ -630,6 +679,188 @@ START_TEST(takeover_claim_has_its_own_time)
 }
 END_TEST
 
+static tp_cluster_store told_store_of(script *s)
+{
+    tp_cluster_store st = store_of(s);
+
+    st.watch = s_watch;
+    st.wait = s_wait;
+    st.unwatch = s_unwatch;
+    return st;
+}
+
+/* another node holds the claim, and publishes 400 ms later: the waiter
+ * looks once, is told, looks once more; it never sleeps */
+START_TEST(waiter_is_told_once)
+{
+    script *s = new_script();
+    tp_cluster_store st = told_store_of(s);
+    tp_cluster_out out;
+
+    put_other(s, 'F', 7000);
+    s->told_at = s->now + apr_time_from_msec(400);
+    s->act = other_publishes_done;
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_SHARED);
+    ck_assert_int_eq(out.res.result, TP_GRANT_OK);
+    ck_assert_str_eq(out.res.tokens.access, "AT-other");
+    ck_assert_int_eq(s->calls, 0);
+    ck_assert_int_eq(s->claims, 1);
+    ck_assert_int_eq(s->gets, 2);
+    ck_assert_int_eq(s->waits, 1);
+    ck_assert_int_eq(out.told, 1);
+    ck_assert_int_eq(s->sleeps, 0);
+    ck_assert_int_eq(out.polls, 0);
+    ck_assert_int_eq(s->watches, 1);
+    ck_assert_int_eq(s->unwatches, 1);
+}
+END_TEST
+
+/* three waiters (one per node) on one winner: each is told once and
+ * takes the one result; 3 commands each, 0 refreshes */
+START_TEST(told_waiters_each_get_the_result_once)
+{
+    script *s = new_script();
+    tp_cluster_store st = told_store_of(s);
+    tp_cluster_out out;
+    apr_time_t t0;
+    int i;
+
+    put_other(s, 'F', 7000);
+    t0 = s->now;
+    for (i = 0; i < 3; i++) {
+        int claims = s->claims, gets = s->gets;
+        if (i == 0) {
+            s->told_at = t0 + apr_time_from_msec(300);
+            s->act = other_publishes_done;
+        }
+        tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool),
+                       KEY, refresh_ok, s, &out);
+        ck_assert_int_eq(out.res.result, TP_GRANT_OK);
+        ck_assert_str_eq(out.res.tokens.access, "AT-other");
+        ck_assert_int_eq(s->claims - claims, 1);
+        ck_assert_int_le(s->gets - gets, 2);
+    }
+    ck_assert_int_eq(s->calls, 0);
+    ck_assert_int_eq(s->told_count, 1);     /* one notice: one publish */
+    ck_assert_int_eq(s->sleeps, 0);
+}
+END_TEST
+
+/* the winner dies: no notice comes; the waiter wakes when the claim's
+ * lease has run out (not before: one wait), and takes over once */
+START_TEST(told_waiter_of_a_dead_winner_takes_over_once)
+{
+    script *s = new_script();
+    tp_cluster_store st = told_store_of(s);
+    tp_cluster_out out;
+    apr_time_t t0 = s->now;
+
+    put_other(s, 'F', 2000);
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_WON);
+    ck_assert(out.took_over);
+    ck_assert_int_eq(s->calls, 1);
+    ck_assert_int_eq(s->claims, 2);
+    ck_assert_int_eq(s->waits, 1);
+    ck_assert_int_eq(out.wait_timeouts, 1);
+    ck_assert_int_ge(s->now - t0, apr_time_from_msec(2000));
+    ck_assert_int_le(s->now - t0, apr_time_from_msec(2100));
+    ck_assert_int_eq(s->sleeps, 0);
+    ck_assert_int_eq(out.published, 1);
+    /* a second waiter after that finds the taker's result */
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_GRACE);
+    ck_assert_int_eq(s->calls, 1);
+}
+END_TEST
+
+START_TEST(waiter_polls_when_it_cannot_be_told)
+{
+    script *s = new_script();
+    tp_cluster_store st = told_store_of(s);
+    tp_cluster_out out;
+
+    put_other(s, 'F', 7000);
+    s->wait_broken = 1;
+    s->act_after = 3;
+    s->act = other_publishes_done;
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_SHARED);
+    ck_assert_int_eq(s->calls, 0);
+    ck_assert_int_eq(s->waits, 1);          /* then no more */
+    ck_assert_int_eq(out.polls, 3);
+}
+END_TEST
+
+START_TEST(failover_at_the_claim_refreshes_nothing)
+{
+    script *s = new_script();
+    tp_cluster_store st = told_store_of(s);
+    tp_cluster_out out;
+
+    s->failover_claim = 1;
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_FAILOVER_503);
+    ck_assert_int_eq(out.res.result, TP_GRANT_UNAVAILABLE);
+    ck_assert_int_eq(s->calls, 0);          /* no fallback refresh */
+}
+END_TEST
+
+START_TEST(failover_while_waiting_refreshes_nothing)
+{
+    script *s = new_script();
+    tp_cluster_store st = told_store_of(s);
+    tp_cluster_out out;
+
+    put_other(s, 'F', 7000);
+    s->failover_get = 2;                    /* after the first look */
+    s->failover_claim = 2;
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_FAILOVER_503);
+    ck_assert_int_eq(s->calls, 0);
+    ck_assert_int_eq(s->unwatches, 1);
+}
+END_TEST
+
+/* the winner's first two publishes meet the failover: it publishes again
+ * (within its lease) until the new master takes it */
+START_TEST(winner_publishes_after_the_failover)
+{
+    script *s = new_script();
+    tp_cluster_store st = told_store_of(s);
+    tp_cluster_out out;
+    char state;
+    tp_grant_res res;
+
+    s->failover_publishes = 2;
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_WON);
+    ck_assert_int_eq(out.published, 1);
+    ck_assert_int_eq(out.republished, 2);
+    ck_assert_int_eq(s->publishes, 3);
+    ck_assert_int_eq(s->calls, 1);
+    ck_assert_int_eq(tp_cluster_decode(unit_pool, s->key, KEY, s->val,
+                                       s->len, s->now, &state, &res), 1);
+    ck_assert_int_eq(state, 'D');
+    /* a failover that outlasts the lease: given up, counted as an error */
+    s = new_script();
+    st = told_store_of(s);
+    s->failover_publishes = 1000;
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.published, -1);
+    ck_assert_int_le(out.republished, 70);  /* 7 s of lease, 100 ms each */
+}
+END_TEST
+
 Suite *cluster_suite(unit_fixture setup, unit_fixture teardown)
 {
     Suite *s = suite_create("cluster");
@@ -652,6 +883,13 @@ Suite *cluster_suite(unit_fixture setup, unit_fixture teardown)
     tcase_add_test(tc, entry_older_than_its_ttl);
     tcase_add_test(tc, entry_lifetime_is_sealed);
     tcase_add_test(tc, takeover_claim_has_its_own_time);
+    tcase_add_test(tc, waiter_is_told_once);
+    tcase_add_test(tc, told_waiters_each_get_the_result_once);
+    tcase_add_test(tc, told_waiter_of_a_dead_winner_takes_over_once);
+    tcase_add_test(tc, waiter_polls_when_it_cannot_be_told);
+    tcase_add_test(tc, failover_at_the_claim_refreshes_nothing);
+    tcase_add_test(tc, failover_while_waiting_refreshes_nothing);
+    tcase_add_test(tc, winner_publishes_after_the_failover);
     suite_add_tcase(s, tc);
     return s;
 }

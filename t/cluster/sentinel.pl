@@ -1,0 +1,238 @@
+#!/usr/bin/env perl
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+#
+# TokenProxyCluster redis-sentinel:// against real parts: a
+# password-protected master, one replica and three redis-sentinel
+# processes (down-after-milliseconds 1000, a password of their own), three
+# httpd nodes (event, worker, prefork) in front of the mock identity
+# provider (rotating refresh tokens, reuse detection, call counters).
+# Everything on 127.0.0.1, stopped by its PID.  Exact counts.
+#
+#   perl t/cluster/sentinel.pl      (from the top of the tree; TAP output)
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Test::More;
+use File::Temp ();
+use JSON::PP ();
+use POSIX ();
+use Time::HiRes qw(time sleep);
+use TPCluster;
+use TPTest qw(parallel new_session stats_delta);
+
+$SIG{ALRM} = sub { die "sentinel tests: over 6 minutes, stopping\n" };
+alarm 360;
+
+my $t_start = time;
+my $dir = File::Temp::tempdir('tokenproxy-sentinel.XXXXXX', TMPDIR => 1, CLEANUP => 1);
+chmod 0755, $dir;
+my $password = 's3cr3t-redis-password';
+my $spass = 's3cr3t-sentinel-password';
+my $mock = start_mock($dir);
+my $master = start_redis($dir, $password, undef, '--masterauth', $password);
+my $replica = start_redis($dir, $password, undef, '--masterauth', $password,
+                          '--replicaof', '127.0.0.1', $master->{port});
+ok(wait_until(20, sub { (redis_cmd($master, 'INFO', 'replication') // '') =~ /state=online/ }),
+   'the replica is in sync');
+my @sentinels = map { start_sentinel($dir, "sentinel$_", $master->{port}, $password, $spass) } 1 .. 3;
+ok(wait_until(20, sub { (redis_cmd($sentinels[0], 'SENTINEL', 'SENTINELS', 'tpm') || [])
+                        && @{ redis_cmd($sentinels[0], 'SENTINEL', 'SENTINELS', 'tpm') || [] } == 2 }),
+   'the three Sentinels know each other');
+write_key("$dir/cluster.key");
+
+$ENV{TP_CLUSTER_PASSWORD} = $password;
+$ENV{TP_SENTINEL_PASSWORD} = $spass;
+my $list = join ',', map { "127.0.0.1:$_->{port}" } @sentinels;
+my $url = "redis-sentinel://:\${TP_CLUSTER_PASSWORD}\@$list/tpm/0";
+my $conf = node_conf(mock => $mock, cluster => [$url, "$dir/cluster.key"])
+         . "TokenProxyClusterSentinelAuth \${TP_SENTINEL_PASSWORD}\n"
+         . "TokenProxyClusterReplicas 1\n";
+my @nodes = map { start_node($dir, "node-$_", $_, $conf) } qw(event worker prefork);
+note join ', ', map { "$_->{name} on $_->{port}" } @nodes;
+my $json = JSON::PP->new;
+
+sub call {
+    my ($node, $cookie) = @_;
+    my $r = http_req($node->{port}, GET => '/api/x', ["Cookie: $cookie"]);
+    my ($ra) = $r->{head} =~ /^Retry-After: (\S+)/mi;
+    return join ' ', $r->{status}, $r->{cookies}{accessToken} // '-', $ra // '-', sprintf('%.4f', time);
+}
+sub count_of { my ($want, @r) = @_; return scalar grep { $_ eq $want } @r }
+sub cluster_sum {
+    my ($what, @n) = @_;
+    my $n = 0;
+    $n += (node_status($_)->{cluster}{$what} // 0) for @n ? @n : @nodes;
+    return $n;
+}
+sub commands {
+    my ($r) = @_;
+    my $info = redis_cmd($r, 'INFO', 'commandstats') // '';
+    my ($n, %c) = (0);
+    while ($info =~ /^cmdstat_(\w+):calls=(\d+)/mg) { $n += $2; $c{$1} = $2 }
+    # less AUTH, and what the publish script runs inside (GET, SET, PUBLISH)
+    return $n - ($c{auth} // 0) - 2 * (($c{evalsha} // 0) + ($c{eval} // 0)) - ($c{publish} // 0);
+}
+sub storm {
+    my ($n, $rt, @on) = @_;
+    @on = @nodes unless @on;
+    return parallel($n, 120, map { my $x = $on[$_ % @on]; sub { call($x, "refreshToken=$rt") } } 0 .. $n - 1);
+}
+
+# --- 1. storms through Sentinel: one refresh, waiters told
+my $mport = $master->{port};
+is(node_status($nodes[0])->{cluster}{master}, "127.0.0.1:$mport", 'status: the master the Sentinels name');
+is(node_status($nodes[0])->{cluster}{state}, 'up', 'status: up');
+for my $round (1 .. 2) {
+    my $s = new_session(user => "storm$round", delay => 0.5);
+    my ($told, $polls) = (cluster_sum('waits_told'), cluster_sum('wait_polls'));
+    my $c0 = commands($master);
+    my ($d, @r) = stats_delta(sub { storm(150, $s->{refreshToken}) });
+    my $cmds = commands($master) - $c0 - 1;
+    is($d->{refresh_calls}, 1, "storm $round of 150 over three nodes through Sentinel: exactly 1 refresh");
+    is($d->{reuse_detected} // 0, 0, 'no reuse');
+    is(count_of(200, map { (split ' ')[0] } @r), 150, 'every answer 200');
+    ok($cmds <= 12, "at most 12 Redis commands for the storm ($cmds)");
+    is(cluster_sum('wait_polls') - $polls, 0, 'no waiter polled');
+    ok(cluster_sum('waits_told') - $told >= 1, 'the other nodes were told ('
+       . (cluster_sum('waits_told') - $told) . ' notices)');
+}
+is(cluster_sum('claims_unconfirmed'), 0, 'with the replica in sync, every claim is confirmed (WAIT 1)');
+
+# --- 2. the replica stopped: claims cannot be confirmed, still one refresh
+{
+    stop_redis($replica);
+    my $u0 = cluster_sum('claims_unconfirmed');
+    my @users = map { new_session(user => "unconf$_", delay => 0.3) } 1 .. 3;
+    my ($d, @r) = stats_delta(sub {
+        parallel(60, 120, map { my $u = $users[$_ % 3]; my $x = $nodes[$_ % 2];
+                                sub { call($x, "refreshToken=$u->{refreshToken}") } } 0 .. 59)
+    });
+    is($d->{refresh_calls}, 3, 'replica down, 3 tokens stormed on two nodes: exactly 3 refreshes');
+    is($d->{reuse_detected} // 0, 0, 'no reuse');
+    is(count_of(200, map { (split ' ')[0] } @r), 60, 'every answer 200');
+    my $u = cluster_sum('claims_unconfirmed') - $u0;
+    is($u, 3, "claims_unconfirmed shows the 3 claims ($u)");
+    $replica = start_redis($dir, $password, $replica->{port}, '--masterauth', $password,
+                           '--replicaof', '127.0.0.1', $master->{port});
+    ok(wait_until(30, sub { (redis_cmd($master, 'INFO', 'replication') // '') =~ /state=online/ }),
+       'the replica is back in sync');
+}
+
+# --- 3. the master killed (kill -9) while storms run on every node
+my ($kill_at, $promoted_at);
+my $old = $master;
+my $new = "127.0.0.1:$replica->{port}";
+{
+    my $out = "$dir/storms.txt";
+    my ($d) = stats_delta(sub {
+        my $storms = fork() // die;
+        if (!$storms) {
+            # a new session every 0.2 s, 12 requests over the three nodes
+            my $end = time + 12;
+            my $i = 0;
+            while (time < $end) {
+                my $s = new_session(user => 'fo' . $i++, delay => 0.2);
+                my @r = storm(12, $s->{refreshToken});
+                open my $fh, '>>', $out or POSIX::_exit(1);
+                print $fh "$s->{refreshToken} $_\n" for @r;
+                close $fh;
+                sleep 0.2;
+            }
+            POSIX::_exit(0);
+        }
+        sleep 2;
+        $kill_at = time;
+        kill_redis($master);
+        wait_until(30, sub {
+            my $a = redis_cmd($sentinels[0], 'SENTINEL', 'get-master-addr-by-name', 'tpm');
+            ref $a && "$a->[0]:$a->[1]" eq $new
+        }) and $promoted_at = time;
+        waitpid($storms, 0);
+        ();
+    });
+    ok($promoted_at, 'the Sentinels promote the replica');
+    $promoted_at //= time;
+    note sprintf 'promoted %.2f s after the kill', $promoted_at - $kill_at;
+    open my $fh, '<', $out or die;
+    my @lines = map { chomp; [split ' '] } <$fh>;
+    close $fh;
+    my @bad = grep { $_->[1] != 200 && $_->[1] != 503 } @lines;
+    is(scalar(@bad), 0, 'during the failover: every answer 200 or 503 (' . scalar(@lines) . ' answers)');
+    is($d->{reuse_detected} // 0, 0, 'over the whole run: 0 reuse at the provider');
+    my @e = grep { $_->[1] == 503 } @lines;
+    note scalar(@e) . ' answers 503';
+    my @out_of_window = grep { $_->[4] < $kill_at || $_->[4] > $promoted_at + 3 } @e;
+    is(scalar(@out_of_window), 0, sprintf('503s only from the kill to 3 s after the promotion (%d 503s, %d outside)',
+                                          scalar(@e), scalar(@out_of_window)));
+    is(scalar(grep { $_->[3] ne '1' } @e), 0, 'each 503 has Retry-After: 1');
+    # each retried afterwards gets 200
+    my %rt = map { $_->[0] => 1 } @e;
+    my ($d2, @again) = stats_delta(sub {
+        parallel(20, 60, map { my $rt = $_; my $i = 0; sub { call($nodes[$i++ % 3], "refreshToken=$rt") } } sort keys %rt)
+    });
+    is(count_of(200, map { (split ' ')[0] } @again), scalar(keys %rt),
+       'each token that got a 503 gets 200 when tried again (' . scalar(keys %rt) . ' tokens)');
+    is($d2->{reuse_detected} // 0, 0, 'and no reuse');
+    is(join(',', map { node_status($_)->{cluster}{master} } @nodes), join(',', ($new) x 3),
+       'status: every node shows the new master');
+    is(join(',', map { node_status($_)->{cluster}{failovers} } @nodes), '1,1,1',
+       'status: one failover seen by each machine');
+}
+
+# --- 4. the old master restarted: it becomes a replica, nothing changes
+{
+    $master = start_redis($dir, $password, $old->{port}, '--masterauth', $password);
+    ok(wait_until(30, sub { (redis_cmd($master, 'INFO', 'replication') // '') =~ /role:slave/ }),
+       'the Sentinels make the old master a replica');
+    my $s = new_session(user => 'after', delay => 0.5);
+    my ($d, @r) = stats_delta(sub { storm(90, $s->{refreshToken}) });
+    is($d->{refresh_calls}, 1, 'old master back as a replica: a storm makes exactly 1 refresh');
+    is(count_of(200, map { (split ' ')[0] } @r), 90, 'every answer 200');
+    is(join(',', map { node_status($_)->{cluster}{failovers} } @nodes), '1,1,1', 'still one failover');
+    is(node_status($nodes[2])->{cluster}{master}, $new, 'the master stays');
+}
+
+# --- 5. a Sentinel that answers garbage: a warning, machine-wide single flight
+{
+    my $gport = start_garbage_server();
+    (my $gconf = $conf) =~ s{redis-sentinel://:\S+}{redis-sentinel://:\${TP_CLUSTER_PASSWORD}\@127.0.0.1:$gport/tpm/0};
+    my $g = start_node($dir, 'node-garbage', 'event', $gconf);
+    my $s = new_session(user => 'garbage', delay => 0.5);
+    my ($d, @r) = stats_delta(sub {
+        parallel(20, 60, map { sub { call($g, "refreshToken=$s->{refreshToken}") } } 1 .. 20)
+    });
+    is($d->{refresh_calls}, 1, 'a Sentinel answering garbage: a storm of 20 makes exactly 1 refresh');
+    is(count_of(200, map { (split ' ')[0] } @r), 20, 'every answer 200');
+    is(node_status($g)->{cluster}{state}, 'down', 'the node says the cluster is down');
+    my $log = do { local (@ARGV, $/) = "$g->{root}/logs/error_log"; <> };
+    like($log, qr/TokenProxyCluster redis-sentinel:\S+ cannot be used \([^)]*Sentinel/,
+         'a clear warning naming the Sentinel');
+    stop_node($g);
+}
+
+# --- 6. all Sentinels down, the master alive: a warning, machine-wide
+{
+    stop_redis($_) for @sentinels;
+    my $f = start_node($dir, 'node-nosentinel', 'worker', $conf);
+    my $s = new_session(user => 'nosentinel', delay => 0.5);
+    my ($d, @r) = stats_delta(sub {
+        parallel(20, 60, map { sub { call($f, "refreshToken=$s->{refreshToken}") } } 1 .. 20)
+    });
+    is($d->{refresh_calls}, 1, 'all Sentinels down: a storm of 20 on a node makes exactly 1 refresh');
+    is(count_of(200, map { (split ' ')[0] } @r), 20, 'every answer 200');
+    my $log = do { local (@ARGV, $/) = "$f->{root}/logs/error_log"; <> };
+    like($log, qr/cannot be used \(cannot connect to a Sentinel/, 'a clear warning: no Sentinel answers');
+    ok(node_status($f)->{cluster}{fallbacks} >= 1, 'the fallback is counted');
+    stop_node($f);
+}
+
+# --- nothing secret in any log, no crashed child
+{
+    my $all = join '', map { local (@ARGV, $/) = "$_->{root}/logs/error_log"; <> } @nodes;
+    is(scalar(() = $all =~ /s3cr3t/g), 0, 'no token or password in the error logs');
+    is(scalar(() = $all =~ /exit signal (Segmentation|Aborted|Bus|Illegal)/g), 0, 'no crashed child');
+}
+note sprintf 'sentinel tests: %.1f s', time - $t_start;
+stop_all();
+done_testing();
