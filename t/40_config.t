@@ -7,8 +7,8 @@ use Apache::TestUtil;
 use File::Temp qw(tempdir);
 
 # main's 100, 26 for the OpenID Connect login directives, 14 for the
-# session ones (issue 19)
-plan tests => 140;
+# session ones (issue 19), 19 for Redis Sentinel's (issue 21)
+plan tests => 159;
 
 my $vars = Apache::Test::config()->{vars};
 my $httpd = $vars->{httpd};
@@ -146,6 +146,10 @@ for my $p (qw(redis memcache dc)) {
     ($rc, $out) = syntax_check("TokenProxyCluster redis://app:s3cr3t-pw\@127.0.0.1:6380/2\n"
                                . "TokenProxyClusterKey $ck\nTokenProxyClusterTimeout 250");
     ok t_cmp($rc, 0, 'a cluster configuration passes');
+    ($rc, $out) = syntax_check("TokenProxyCluster redis-sentinel://:s3cr3t-pw\@127.0.0.1,[::1]:26380/my-master.1/2\n"
+                               . "TokenProxyClusterKey $ck\nTokenProxyClusterSentinelAuth sent:s3cr3t-sp\n"
+                               . "TokenProxyClusterReplicas 1");
+    ok t_cmp($rc, 0, 'a Sentinel configuration passes');
     ($rc, $out) = syntax_check("TokenProxyCluster redis://:s3cr3t-pw\@127.0.0.1:6379");
     ok t_cmp($rc, 1, 'TokenProxyCluster without TokenProxyClusterKey is refused');
     ok t_cmp($out, qr/TokenProxyCluster needs TokenProxyClusterKey FILE, the same 32 random bytes on every node/,
@@ -153,13 +157,21 @@ for my $p (qw(redis memcache dc)) {
     ok t_cmp($out =~ /s3cr3t/ ? 1 : 0, 0, 'that does not show the password');
     for my $case (
         ['TokenProxyCluster http://127.0.0.1:6379', qr/TokenProxyCluster: the URL must begin with redis:\/\//],
-        ['TokenProxyCluster rediss://127.0.0.1', qr/TokenProxyCluster: the URL must begin with redis:\/\/ \(TLS to Redis is not supported/],
+        ['TokenProxyCluster rediss://127.0.0.1', qr/TokenProxyCluster: the URL must begin with redis:\/\/ or redis-sentinel:\/\/ \(TLS to Redis is not supported/],
         ['TokenProxyCluster redis://:s3cr3t-pw@127.0.0.1:99999', qr/TokenProxyCluster: the port must be a number from 1 to 65535/],
         ['TokenProxyCluster redis://:s3cr3t-pw@127.0.0.1/x', qr/TokenProxyCluster: the database after '\/' must be a number/],
         ['TokenProxyCluster redis://s3cr3t-pw@127.0.0.1', qr/TokenProxyCluster: the credentials must be \[USER\]:PASSWORD@/],
         ['TokenProxyClusterTimeout 0', qr/TokenProxyClusterTimeout: '0' is not a number of milliseconds from 1 to 60000/],
         ["TokenProxyClusterKey $short", qr/TokenProxyClusterKey: the key file \S+ does not hold 32 bytes/],
         ["<Location />\n TokenProxyCluster redis://127.0.0.1\n</Location>", qr/TokenProxyCluster not allowed in <Location> context/],
+        # Redis Sentinel and replicas
+        ['TokenProxyCluster redis-sentinel://:s3cr3t-pw@127.0.0.1:26379', qr/TokenProxyCluster: no master name after the Sentinels/],
+        ['TokenProxyCluster redis-sentinel://:s3cr3t-pw@127.0.0.1,,127.0.0.2/m', qr/TokenProxyCluster: an empty Sentinel address/],
+        ['TokenProxyCluster redis-sentinel://:s3cr3t-pw@127.0.0.1/m!x', qr/TokenProxyCluster: the master name may hold letters/],
+        ['TokenProxyClusterReplicas 17', qr/TokenProxyClusterReplicas: '17' is not a whole number from 0 to 16/],
+        ['TokenProxyClusterSentinelAuth s3cr3t-x:', qr/TokenProxyClusterSentinelAuth: the password is empty/],
+        ["TokenProxyCluster redis://:s3cr3t-pw\@127.0.0.1\nTokenProxyClusterKey $ck\nTokenProxyClusterSentinelAuth s3cr3t-sp",
+         qr/TokenProxyClusterSentinelAuth needs TokenProxyCluster redis-sentinel:\/\//],
     ) {
         ($rc, $out) = syntax_check($case->[0]);
         ok t_cmp($rc, 1, "refused: $case->[0]");

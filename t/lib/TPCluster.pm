@@ -255,9 +255,10 @@ ProxyPass /api/ http://127.0.0.1:$o{mock}/secure/api/
 CONF
 }
 
-# An httpd node: start_node(dir, name, mpm, conf_text[, port]) -> node
+# An httpd node: start_node(dir, name, mpm, conf_text[, port[, module]]) -> node
 sub start_node {
-    my ($dir, $name, $mpm, $conf, $want_port) = @_;
+    my ($dir, $name, $mpm, $conf, $want_port, $module) = @_;
+    $module //= "$top/.libs/mod_tokenproxy.so";
     my $root = "$dir/$name";
     mkdir $root;
     mkdir "$root/logs";
@@ -286,7 +287,7 @@ LoadModule authz_core_module $moddir/mod_authz_core.so
 LoadModule proxy_module $moddir/mod_proxy.so
 LoadModule proxy_http_module $moddir/mod_proxy_http.so
 LoadModule socache_shmcb_module $moddir/mod_socache_shmcb.so
-LoadModule tokenproxy_module $top/.libs/mod_tokenproxy.so
+LoadModule tokenproxy_module $module
 $mpm_conf
 KeepAlive On
 Timeout 60
