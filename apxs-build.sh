@@ -35,6 +35,7 @@ TEST_DEPS=(
     "curl cmd curl"
     "redis-server cmd redis-server"
     "redis-tools cmd redis-cli"
+    "redis-sentinel cmd redis-sentinel"
     "dpkg-dev cmd dpkg-buildpackage"
     "debhelper cmd dh"
     "lintian cmd lintian"

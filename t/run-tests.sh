@@ -227,6 +227,10 @@ fi
 # prefork) sharing a real redis-server, in front of the mock provider
 want cluster && run_tap "cluster (three nodes, redis-server)" "$top/t/cluster.log" 900 \
     perl t/cluster/cluster.pl
+# 2b'. the same through Redis Sentinel: a master, a replica and three
+# redis-sentinel processes; the master killed during storms (issue 21)
+want cluster && run_tap "cluster through Redis Sentinel (failover)" "$top/t/sentinel.log" 420 \
+    perl t/cluster/sentinel.pl
 
 # 2c. the Debian package: built, lintian, unpacked and started
 want package && run_tap "Debian package" "$top/t/package.log" 900 \

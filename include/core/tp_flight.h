@@ -26,7 +26,7 @@
  * the provider has already rotated.  Both stores sit behind one lock.
  *
  * The lock is held only to read and write the state, never across the
- * refresh call.  Waiters sleep with a backoff (5 ms growing to 50 ms) and
+ * refresh call.  Waiters sleep with a backoff (5 ms growing to 20 ms) and
  * give up at a deadline.  No request structures; never logs.
  */
 #ifndef TP_FLIGHT_H

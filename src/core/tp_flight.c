@@ -31,7 +31,7 @@ typedef struct entry_hdr {
 #define HDR_LEN sizeof(entry_hdr)
 
 #define BACKOFF_MIN apr_time_from_msec(5)
-#define BACKOFF_MAX apr_time_from_msec(50)
+#define BACKOFF_MAX apr_time_from_msec(20)
 
 void tp_flight_key(const char *url, const char *rt, unsigned char key[32])
 {

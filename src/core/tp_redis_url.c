@@ -116,6 +116,9 @@ static const char *sentinel_part(apr_pool_t *p, const char *hp,
             return "an empty Sentinel address";
         }
     }
+    if (!out->nsentinels) {
+        return "no Sentinel address";
+    }
     name = slash + 1;
     next = strchr(name, '/');
     end = next ? next : name + strlen(name);

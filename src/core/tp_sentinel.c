@@ -48,6 +48,9 @@ static int ask(const tp_redis_url *url, const tp_redis_addr *a,
         if (!r || r->type != REDIS_REPLY_STATUS) {
             *why = r ? "a Sentinel refused the AUTH (check "
                        "TokenProxyClusterSentinelAuth)"
+                     : c->err == REDIS_ERR_PROTOCOL
+                     ? "a Sentinel answered garbage (not the Redis "
+                       "protocol)"
                      : "no answer from a Sentinel";
             goto done;
         }
@@ -56,7 +59,9 @@ static int ask(const tp_redis_url *url, const tp_redis_addr *a,
     r = redisCommand(c, "SENTINEL get-master-addr-by-name %s",
                      url->master_name);
     if (!r) {
-        *why = "no answer from a Sentinel";
+        *why = c->err == REDIS_ERR_PROTOCOL
+               ? "a Sentinel answered garbage (not the Redis protocol)"
+               : "no answer from a Sentinel";
     }
     else if (r->type == REDIS_REPLY_NIL) {
         *why = "a Sentinel does not know the master name";

@@ -8,6 +8,7 @@
 #include <apr_strings.h>
 
 #include "core/tp_cluster.h"
+#include "core/tp_redis_url.h"
 #include "core/tp_seal.h"
 #include "unit.h"
 
@@ -861,6 +862,81 @@ START_TEST(winner_publishes_after_the_failover)
 }
 END_TEST
 
+START_TEST(sentinel_urls)
+{
+    tp_redis_url u;
+    const char *why;
+
+    why = tp_redis_url_parse(unit_pool, "redis-sentinel://app:p%40ss@"
+                             "10.0.0.1,10.0.0.2:26380,[::1]/my-master.1/3",
+                             &u);
+    ck_assert_ptr_null(why);
+    ck_assert(u.sentinel);
+    ck_assert_int_eq(u.nsentinels, 3);
+    ck_assert_str_eq(u.sentinels[0].host, "10.0.0.1");
+    ck_assert_int_eq(u.sentinels[0].port, 26379);
+    ck_assert_str_eq(u.sentinels[1].host, "10.0.0.2");
+    ck_assert_int_eq(u.sentinels[1].port, 26380);
+    ck_assert_str_eq(u.sentinels[2].host, "::1");
+    ck_assert_str_eq(u.master_name, "my-master.1");
+    ck_assert_int_eq(u.db, 3);
+    ck_assert_str_eq(u.user, "app");
+    ck_assert_str_eq(u.password, "p@ss");
+    ck_assert_str_eq(tp_redis_url_where(unit_pool, &u),
+                     "redis-sentinel://10.0.0.1:26379,10.0.0.2:26380,"
+                     "[::1]:26379/my-master.1/3");
+    ck_assert_ptr_null(tp_redis_url_parse(unit_pool,
+                       "redis-sentinel://h/m", &u));
+    ck_assert_int_eq(u.db, 0);
+    ck_assert_ptr_null(u.password);
+    /* the plain form stays as it was */
+    ck_assert_ptr_null(tp_redis_url_parse(unit_pool,
+                       "redis://:pw@127.0.0.1:6380/2", &u));
+    ck_assert(!u.sentinel);
+    ck_assert_str_eq(tp_redis_url_where(unit_pool, &u),
+                     "redis://127.0.0.1:6380/2");
+    /* refused, never echoing the password */
+    {
+        static const char *const bad[] = {
+            "redis-sentinel://:s3cr3t@h",           /* no master name */
+            "redis-sentinel://:s3cr3t@h/",
+            "redis-sentinel://:s3cr3t@h,,i/m",
+            "redis-sentinel://:s3cr3t@h,/m",
+            "redis-sentinel://:s3cr3t@/m",
+            "redis-sentinel://:s3cr3t@h:0/m",
+            "redis-sentinel://:s3cr3t@h:99999/m",
+            "redis-sentinel://:s3cr3t@h/m x",
+            "redis-sentinel://:s3cr3t@h/m/x",
+            "redis-sentinel://:s3cr3t@h/m/",
+            "redis-sentinel://:@h/m",
+            "redis-sentinels://h/m",
+            "rediss://h",
+            "redis-sentinel://h,h,h,h,h,h,h,h,h,h,h,h,h,h,h,h,h/m",
+            NULL
+        };
+        int i;
+        for (i = 0; bad[i]; i++) {
+            why = tp_redis_url_parse(unit_pool, bad[i], &u);
+            ck_assert_msg(why != NULL, "accepted: %s", bad[i]);
+            ck_assert_ptr_null(strstr(why, "s3cr3t"));
+        }
+    }
+    /* TokenProxyClusterSentinelAuth */
+    memset(&u, 0, sizeof(u));
+    ck_assert_ptr_null(tp_redis_sentinel_auth_parse(unit_pool, "pw%3Ax",
+                                                    &u));
+    ck_assert_ptr_null(u.sentinel_user);
+    ck_assert_str_eq(u.sentinel_password, "pw:x");
+    ck_assert_ptr_null(tp_redis_sentinel_auth_parse(unit_pool, "sent:pw",
+                                                    &u));
+    ck_assert_str_eq(u.sentinel_user, "sent");
+    ck_assert_str_eq(u.sentinel_password, "pw");
+    ck_assert_ptr_nonnull(tp_redis_sentinel_auth_parse(unit_pool, "u:",
+                                                       &u));
+    ck_assert_ptr_nonnull(tp_redis_sentinel_auth_parse(unit_pool, "", &u));
+}
+END_TEST
+
 Suite *cluster_suite(unit_fixture setup, unit_fixture teardown)
 {
     Suite *s = suite_create("cluster");
@@ -890,6 +966,7 @@ Suite *cluster_suite(unit_fixture setup, unit_fixture teardown)
     tcase_add_test(tc, failover_at_the_claim_refreshes_nothing);
     tcase_add_test(tc, failover_while_waiting_refreshes_nothing);
     tcase_add_test(tc, winner_publishes_after_the_failover);
+    tcase_add_test(tc, sentinel_urls);
     suite_add_tcase(s, tc);
     return s;
 }
