@@ -20,6 +20,8 @@
 #     and the replica's own traffic is not the nodes');
 #   - per node, the time from the first 200 of the storm (the refresh's
 #     answer reaching its node) to that node's last answer.
+# The upstream is a static file served by an httpd of its own (the mock
+# only answers the refresh).
 #
 #   - the ROLE, SELECT and SUBSCRIBE of connections made meanwhile (a
 #     child's first use of Redis), apart;
@@ -65,16 +67,28 @@ wait_until(20, sub { (redis_cmd($master, 'INFO', 'replication') // '') =~ /state
     or die "the replica does not sync\n";
 my @sentinels = map { start_sentinel($dir, "sentinel$_", $master->{port}, $password) } 1 .. 3;
 write_key("$dir/cluster.key");
+# the upstream: a static answer from an httpd of its own, so that the
+# times are the nodes' and not the mock's (Python) proxied answers
+my $up = start_node($dir, 'upstream', 'event', "<Location /tp-status>\n    SetHandler tokenproxy-status\n</Location>\n");
+mkdir "$up->{root}/up";
+open my $uf, '>', "$up->{root}/up/x" or die; print $uf "{\"ok\":true}\n"; close $uf;
+chmod 0755, "$up->{root}/up";
+chmod 0644, "$up->{root}/up/x";
+sub node_conf_static {
+    my $c = node_conf(@_);
+    $c =~ s{ProxyPass /api/ \S+}{ProxyPass /api/ http://127.0.0.1:$up->{port}/up/};
+    return $c;
+}
 
 my %setup = (
-    sentinel => [ node_conf(mock => $mock, cluster => [
+    sentinel => [ node_conf_static(mock => $mock, cluster => [
                       "redis-sentinel://:$password\@" . join(',', map { "127.0.0.1:$_->{port}" } @sentinels)
                       . "/tpm", "$dir/cluster.key"]) . "TokenProxyClusterReplicas 1\n", $master ],
-    told     => [ node_conf(mock => $mock, cluster => ["redis://:$password\@127.0.0.1:$redis->{port}",
+    told     => [ node_conf_static(mock => $mock, cluster => ["redis://:$password\@127.0.0.1:$redis->{port}",
                                                       "$dir/cluster.key"]), $redis ],
-    polling  => [ node_conf(mock => $mock, cluster => ["redis://:$password\@127.0.0.1:$redis->{port}",
+    polling  => [ node_conf_static(mock => $mock, cluster => ["redis://:$password\@127.0.0.1:$redis->{port}",
                                                       "$dir/cluster.key"]), $redis, $old_module ],
-    local    => [ node_conf(mock => $mock), undef ],
+    local    => [ node_conf_static(mock => $mock), undef ],
 );
 my @order = qw(sentinel told polling local);
 
