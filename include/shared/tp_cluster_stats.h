@@ -51,6 +51,11 @@ int tp_cluster_master_seen(const char *hostport);
 void tp_cluster_failover_seen(void);
 int tp_cluster_failover_recent(void);
 
+/* The same for the warning about unconfirmed claims, which has a gate
+ * of its own: after a failover with one replica every claim is
+ * unconfirmed, and that must not hide the other warnings. */
+int tp_cluster_warn_unconfirmed_due(void);
+
 /* 1 when this process may warn now: at most once a minute machine-wide. */
 int tp_cluster_warn_due(void);
 

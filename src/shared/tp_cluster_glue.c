@@ -278,7 +278,7 @@ void tp_cluster_refresh(request_rec *r, const tp_flight_params *prm,
     if (out.polls) {
         tp_cluster_stat_add(TP_CL_POLLS, (apr_uint64_t)out.polls);
     }
-    if (ctx.unconfirmed && tp_cluster_warn_due()) {
+    if (ctx.unconfirmed && tp_cluster_warn_unconfirmed_due()) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "tokenproxy: TokenProxyCluster %s: a claim was not "
                       "confirmed by %" APR_INT64_T_FMT " replicas "

@@ -42,6 +42,7 @@ typedef struct cluster_stats {
     volatile apr_uint64_t last_warn;        /* apr_time_t */
     volatile apr_uint32_t master;           /* hash of the last master */
     volatile apr_uint64_t failover_at;      /* apr_time_t of the last 503 */
+    volatile apr_uint64_t last_warn_unconfirmed;
 } cluster_stats;
 
 static cluster_stats *stats;
@@ -123,4 +124,9 @@ int tp_cluster_failover_recent(void)
                           : 0;
 
     return at && apr_time_now() - at < apr_time_from_sec(3);
+}
+
+int tp_cluster_warn_unconfirmed_due(void)
+{
+    return !stats || tp_shm_warn_due(&stats->last_warn_unconfirmed);
 }

@@ -124,6 +124,9 @@ is(cluster_sum('claims_unconfirmed'), 0, 'with the replica in sync, every claim 
     is(count_of(200, map { (split ' ')[0] } @r), 60, 'every answer 200');
     my $u = cluster_sum('claims_unconfirmed') - $u0;
     is($u, 3, "claims_unconfirmed shows the 3 claims ($u)");
+    my $logs = join '', map { local (@ARGV, $/) = "$_->{root}/logs/error_log"; <> } @nodes[0, 1];
+    like($logs, qr/a claim was not confirmed by 1 replicas \(TokenProxyClusterReplicas\)/,
+         'and a warning says so');
     $replica = start_redis($dir, $password, $replica->{port}, '--masterauth', $password,
                            '--replicaof', '127.0.0.1', $master->{port});
     ok(wait_until(30, sub { (redis_cmd($master, 'INFO', 'replication') // '') =~ /state=online/ }),
@@ -189,6 +192,10 @@ my $new = "127.0.0.1:$replica->{port}";
        'status: every node shows the new master');
     is(join(',', map { node_status($_)->{cluster}{failovers} } @nodes), '1,1,1',
        'status: one failover seen by each machine');
+    my $logs = join '', map { local (@ARGV, $/) = "$_->{root}/logs/error_log"; <> } @nodes;
+    like($logs, qr/TokenProxyCluster \S+ is in a failover \(/, 'a warning names the failover');
+    like($logs, qr/the Sentinels name a new master, 127\.0\.0\.1:$replica->{port}/,
+         'and the new master');
 }
 
 # --- 4. the old master restarted: it becomes a replica, nothing changes
