@@ -278,8 +278,9 @@ static void refresh_and_publish(apr_pool_t *p, const tp_cluster_store *st,
 static void run(apr_pool_t *p, const tp_cluster_store *st,
                 const tp_flight_params *prm, const char *owner,
                 const char *key, tp_flight_refresh_fn fn, void *baton,
-                int *watching, tp_cluster_out *out)
+                int *registered, tp_cluster_out *out)
 {
+    int watching = *registered;
     apr_time_t start = st->now(st->ctx), claimed, ends;
     apr_interval_time_t backoff = BACKOFF_MIN;
     unsigned char *claim, *val;
@@ -327,8 +328,8 @@ static void run(apr_pool_t *p, const tp_cluster_store *st,
             return;
         }
         /* someone holds it: wait for a result, told when it comes */
-        if (!*watching && st->watch) {
-            *watching = st->watch(st->ctx, key) > 0;
+        if (!*registered && st->watch) {
+            *registered = watching = st->watch(st->ctx, key) > 0;
         }
         for (;;) {
             rc = st->get(st->ctx, p, key, &val, &len);
@@ -372,7 +373,7 @@ static void run(apr_pool_t *p, const tp_cluster_store *st,
                 return;
             }
             waited = 1;
-            if (*watching) {
+            if (watching) {
                 /* until told, or until the claim's lease has run out */
                 apr_time_t now = st->now(st->ctx);
                 apr_interval_time_t t = ends - now + WAIT_MARGIN;
@@ -393,7 +394,8 @@ static void run(apr_pool_t *p, const tp_cluster_store *st,
                     out->wait_timeouts++;
                     continue;
                 }
-                *watching = 0;          /* cannot tell: poll */
+                watching = 0;           /* cannot tell: poll (still
+                                         * registered until unwatch) */
             }
             out->polls++;
             st->sleep(st->ctx, backoff);
@@ -413,11 +415,13 @@ void tp_cluster_run(apr_pool_t *p, const tp_cluster_store *st,
                     const char *key, tp_flight_refresh_fn fn, void *baton,
                     tp_cluster_out *out)
 {
-    int watching = 0;
+    int registered = 0;
 
     memset(out, 0, sizeof(*out));
-    run(p, st, prm, owner, key, fn, baton, &watching, out);
-    if (watching && st->unwatch) {
+    run(p, st, prm, owner, key, fn, baton, &registered, out);
+    /* every watch that succeeded ends with its unwatch, also when the
+     * waits stopped telling: the waiter is the caller's memory */
+    if (registered && st->unwatch) {
         st->unwatch(st->ctx, key);
     }
 }

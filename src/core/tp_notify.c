@@ -183,8 +183,8 @@ int tp_notify_watch(tp_notify *n, tp_notify_waiter *w, const char *key)
 
 /* One message from the connection within t: 1 and its key, 0 none yet,
  * -1 the connection broke.  Called without the mutex, by the one reader. */
-static int read_one(redisContext *c, apr_interval_time_t t, apr_pool_t *p,
-                    char **key)
+static int read_one(redisContext *c, apr_interval_time_t t, char *key,
+                    apr_size_t size)
 {
     void *v = NULL;
     redisReply *r;
@@ -220,8 +220,10 @@ static int read_one(redisContext *c, apr_interval_time_t t, apr_pool_t *p,
     if (r->type == REDIS_REPLY_ARRAY && r->elements == 3
         && r->element[0]->type == REDIS_REPLY_STRING
         && !strcmp(r->element[0]->str, "message")
-        && r->element[2]->type == REDIS_REPLY_STRING) {
-        *key = apr_pstrmemdup(p, r->element[2]->str, r->element[2]->len);
+        && r->element[2]->type == REDIS_REPLY_STRING
+        && r->element[2]->len < size) {
+        memcpy(key, r->element[2]->str, r->element[2]->len);
+        key[r->element[2]->len] = '\0';
         got = 1;
     }
     freeReplyObject(r);
@@ -232,7 +234,6 @@ int tp_notify_wait(tp_notify *n, tp_notify_waiter *w,
                    apr_interval_time_t timeout)
 {
     apr_time_t end = apr_time_now() + timeout, now;
-    apr_pool_t *p = NULL;
     int rv;
 
     lock(n);
@@ -253,15 +254,12 @@ int tp_notify_wait(tp_notify *n, tp_notify_waiter *w,
         }
         if (!n->reading) {
             redisContext *c = n->ctx;
-            char *key = NULL;
+            char key[256];              /* tokenproxy:<64 hex> */
             int got;
 
             n->reading = 1;
             unlock(n);
-            if (!p && apr_pool_create(&p, NULL) != APR_SUCCESS) {
-                p = NULL;
-            }
-            got = p ? read_one(c, end - now, p, &key) : -1;
+            got = read_one(c, end - now, key, sizeof(key));
             lock(n);
             n->reading = 0;
             if (got < 0) {
@@ -275,9 +273,6 @@ int tp_notify_wait(tp_notify *n, tp_notify_waiter *w,
                     }
                 }
             }
-            if (p) {
-                apr_pool_clear(p);
-            }
             wake_all(n);            /* the told, and the next reader */
             continue;
         }
@@ -286,9 +281,6 @@ int tp_notify_wait(tp_notify *n, tp_notify_waiter *w,
 #endif
     }
     unlock(n);
-    if (p) {
-        apr_pool_destroy(p);
-    }
     return rv;
 }
 

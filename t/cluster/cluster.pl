@@ -26,7 +26,8 @@ use TPTest qw(parallel new_session mock_stats stats_delta);
 $SIG{ALRM} = sub { die "cluster tests: over 15 minutes, stopping\n" };
 alarm 900;
 
-my $dir = File::Temp::tempdir('tokenproxy-cluster.XXXXXX', TMPDIR => 1, CLEANUP => 1);
+my $dir = File::Temp::tempdir('tokenproxy-cluster.XXXXXX', TMPDIR => 1,
+                               CLEANUP => !$ENV{TP_KEEP_TMP});
 chmod 0755, $dir;
 my $password = 's3cr3t-redis-password';
 my $mock = start_mock($dir);

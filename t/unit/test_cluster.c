@@ -795,6 +795,10 @@ START_TEST(waiter_polls_when_it_cannot_be_told)
     ck_assert_int_eq(s->calls, 0);
     ck_assert_int_eq(s->waits, 1);          /* then no more */
     ck_assert_int_eq(out.polls, 3);
+    /* and the waiter is taken off all the same: it is the caller's
+     * memory, gone after the return */
+    ck_assert_int_eq(s->watches, 1);
+    ck_assert_int_eq(s->unwatches, 1);
 }
 END_TEST
 
