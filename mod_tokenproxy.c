@@ -43,9 +43,9 @@
 #include "shared/tp_apicache.h"
 #include "shared/tp_child_http.h"
 #include "shared/tp_cluster_glue.h"
-#include "shared/tp_session_stats.h"
 #include "shared/tp_revocations.h"
 #include "shared/tp_revsync.h"
+#include "shared/tp_session_stats.h"
 #include "shared/tp_state.h"
 
 module AP_MODULE_DECLARE_DATA tokenproxy_module;
