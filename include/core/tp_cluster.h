@@ -28,7 +28,8 @@
  *   3. the others wait for a result, until their deadline (unavailable).
  *      With a store that can tell (watch/wait: a notice when an entry is
  *      published), a waiter GETs the entry, waits for the notice or the
- *      end of the claim's lease, and GETs it again: no polling.  Without
+ *      end of the claim's lease, and takes the entry from the notice (or
+ *      GETs it again when the notice came without): no polling.  Without
  *      (or when the store cannot tell), it GETs the entry with a backoff
  *      (5 ms growing to 50 ms).  An entry that vanished (its lease ran
  *      out: the node died) is claimed again: exactly one waiter in the
@@ -83,11 +84,13 @@ typedef struct tp_cluster_store {
     const unsigned char *seal_key;      /* TP_SEAL_KEY_LEN bytes */
     /* optional (NULL: poll): be told when key's entry is published.
      * watch (before the GET that finds a claim): 1 when notices for key
-     * will be told from now on, 0 when they cannot be; wait: 1 told, 0
+     * will be told from now on, 0 when they cannot be; wait: 1 told
+     * (*len > 0: the entry came with the notice, in *val: no GET), 0
      * the timeout passed, -1 cannot tell any more (then poll); unwatch
      * after the last wait. */
     int (*watch)(void *ctx, const char *key);
-    int (*wait)(void *ctx, const char *key, apr_interval_time_t timeout);
+    int (*wait)(void *ctx, const char *key, apr_interval_time_t timeout,
+                unsigned char **val, apr_size_t *len);
     void (*unwatch)(void *ctx, const char *key);
 } tp_cluster_store;
 

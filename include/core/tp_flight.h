@@ -26,8 +26,16 @@
  * the provider has already rotated.  Both stores sit behind one lock.
  *
  * The lock is held only to read and write the state, never across the
- * refresh call.  Waiters sleep with a backoff (5 ms growing to 20 ms) and
- * give up at a deadline.  No request structures; never logs.
+ * refresh call.  Waiters give up at a deadline.  With a store that can
+ * tell (watch/wait/tell: the child's subscriber connection of a cluster),
+ * a waiter waits to be told that a result was published, here or on
+ * another node, looking at the state at least every 20 ms all the same
+ * (a refresh whose outcome nobody announces).  A notice that carries the
+ * result ends the wait with it; one that does not makes it look again at
+ * once and then every 1 ms growing to 20 ms, until this machine's leader
+ * has stored the result.  Without, or when the store cannot tell,
+ * waiters sleep with a backoff (5 ms growing to 20 ms).  No request
+ * structures; never logs.
  */
 #ifndef TP_FLIGHT_H
 #define TP_FLIGHT_H
@@ -63,6 +71,18 @@ typedef struct tp_flight_store {
     apr_time_t (*now)(void *ctx);
     void (*sleep)(void *ctx, apr_interval_time_t t);
     const unsigned char *seal_key;              /* TP_SEAL_KEY_LEN bytes */
+    /* optional (NULL: poll), all four or none; called unlocked.  watch:
+     * 1 when notices of key's result reach this waiter from now on, 0
+     * when they cannot; wait: 2 told with the result (res, allocated
+     * from p: the notice carried it), 1 told, 0 the timeout passed, -1
+     * cannot tell any more (then poll); unwatch after the last wait;
+     * tell: the leader has stored key's outcome (wakes this process's
+     * waiters). */
+    int (*watch)(void *ctx, const unsigned char *key, apr_size_t klen);
+    int (*wait)(void *ctx, apr_pool_t *p, apr_interval_time_t timeout,
+                tp_grant_res *res);
+    void (*unwatch)(void *ctx);
+    void (*tell)(void *ctx, const unsigned char *key, apr_size_t klen);
 } tp_flight_store;
 
 typedef struct tp_flight_params {
@@ -94,6 +114,8 @@ typedef struct tp_flight_out {
     int claims_full;          /* no free claim slot: refreshed nothing */
     int unstored;             /* this caller's result could not be stored */
     apr_size_t stored_len;    /* the bytes of the result entry it stored */
+    int told;                 /* waits ended by a notice */
+    int polls;                /* sleeps between looks at the state */
 } tp_flight_out;
 
 /* Performs the refresh itself (the HTTP call). */

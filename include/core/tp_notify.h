@@ -4,8 +4,9 @@
  * tp_notify: waiters that are told instead of polling.  One subscriber
  * connection per child process (SUBSCRIBE TP_NOTIFY_CHANNEL) to the
  * server the child's tp_redis uses; the winner of a cluster claim
- * publishes the entry's key on that channel when it stores its result
- * (inside the publish script: no extra command).
+ * publishes the entry's key and the entry itself on that channel when it
+ * stores its result (inside the publish script: no extra command), so a
+ * waiter told has the result without asking Redis for it.
  *
  * No thread reads the connection all the time.  Whichever waiter of the
  * child finds nobody reading reads it, up to its own timeout, and hands
@@ -14,7 +15,10 @@
  * request's thread, prefork children (one thread) need nothing else, and
  * a child has at most this one extra connection.  When the connection
  * cannot be made or breaks, the waiters are told that (-1) and poll; the
- * next watch connects again (at most once a second).  No request
+ * next watch connects again (at most once a second).  The machine-wide
+ * waiters of tp_flight wait on it too (a child's leader may be on
+ * another child), and the leader tells its own child's waiters directly
+ * (tp_notify_tell).  No request
  * structures; never logs.
  */
 #ifndef TP_NOTIFY_H
@@ -33,6 +37,9 @@ typedef struct tp_notify tp_notify;
 typedef struct tp_notify_waiter {
     const char *key;
     int told;
+    unsigned char *buf;         /* the entry that came with the notice */
+    apr_size_t size;
+    apr_size_t len;             /* 0: none came (or it did not fit) */
     struct tp_notify_waiter *next;
 } tp_notify_waiter;
 
@@ -41,14 +48,22 @@ tp_notify *tp_notify_create(apr_pool_t *p, const tp_redis_url *url,
                             tp_redis *rc, apr_interval_time_t timeout);
 
 /* 1 when notices of key reach w from now on; 0 when they cannot (no
- * connection: poll instead). */
-int tp_notify_watch(tp_notify *n, tp_notify_waiter *w, const char *key);
+ * connection: poll instead).  A notice is "KEY" or "KEY ENTRY": the
+ * entry (at most size bytes) is copied into buf (NULL: not wanted). */
+int tp_notify_watch(tp_notify *n, tp_notify_waiter *w, const char *key,
+                    unsigned char *buf, apr_size_t size);
 
-/* 1 told, 0 timeout, -1 the connection broke (poll instead). */
+/* 1 told (w->len > 0: with the entry in w->buf), 0 timeout, -1 the
+ * connection broke (poll instead). */
 int tp_notify_wait(tp_notify *n, tp_notify_waiter *w,
                    apr_interval_time_t timeout);
 
 void tp_notify_unwatch(tp_notify *n, tp_notify_waiter *w);
+
+/* Tells this process's waiters of key at once, without Redis (the
+ * machine's leader has stored the result): a waiter reading the
+ * connection is woken from its poll too. */
+void tp_notify_tell(tp_notify *n, const char *key);
 
 /* Connections made so far by this process (for the status page). */
 apr_uint64_t tp_notify_connects(tp_notify *n);

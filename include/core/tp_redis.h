@@ -81,7 +81,11 @@ void tp_redis_master(tp_redis *rc, char *buf, apr_size_t size,
                      apr_uint64_t *changes);
 
 /* The address of the server in use (for a second connection to it, as
- * the subscriber's): 1 and host (into buf) and port when there is one. */
+ * the subscriber's): 1 and host (into buf) and port.  redis://: its
+ * server; redis-sentinel://: the master in use or named last, and before
+ * the first connection the master the Sentinels name now (asked without
+ * connecting to it; not within the backoff after a failure); 0 when
+ * there is none. */
 int tp_redis_address(tp_redis *rc, char *buf, apr_size_t size, int *port);
 
 #endif /* TP_REDIS_H */

@@ -28,6 +28,8 @@ typedef enum {
     TP_CL_TOLD,             /* waits ended by a notice */
     TP_CL_WAIT_TIMEOUTS,    /* waits ended at a lease's end */
     TP_CL_POLLS,            /* polls (the notice connection was down) */
+    TP_CL_NODE_TOLD,        /* machine-wide waits ended by a notice */
+    TP_CL_NODE_POLLS,       /* machine-wide polls of the shared state */
     TP_CL_COUNT
 } tp_cluster_stat_e;
 

@@ -285,7 +285,7 @@ static void run(apr_pool_t *p, const tp_cluster_store *st,
     apr_interval_time_t backoff = BACKOFF_MIN;
     unsigned char *claim, *val;
     apr_size_t claim_len, len;
-    int waited = 0, seen_flight = 0, rc;
+    int waited = 0, seen_flight = 0, noticed = 0, rc;
     char state;
 
     for (;;) {
@@ -332,7 +332,13 @@ static void run(apr_pool_t *p, const tp_cluster_store *st,
             *registered = watching = st->watch(st->ctx, key) > 0;
         }
         for (;;) {
-            rc = st->get(st->ctx, p, key, &val, &len);
+            if (noticed) {
+                rc = 1;                 /* the entry came with the notice */
+                noticed = 0;
+            }
+            else {
+                rc = st->get(st->ctx, p, key, &val, &len);
+            }
             if (rc == TP_CLUSTER_FAILOVER) {
                 out->store_errors++;
                 unavailable(out, TP_CLUSTER_FAILOVER_503, "the cluster's "
@@ -385,9 +391,11 @@ static void run(apr_pool_t *p, const tp_cluster_store *st,
                 if (t > left) {
                     t = left;
                 }
-                rc = st->wait(st->ctx, key, t);
+                len = 0;
+                rc = st->wait(st->ctx, key, t, &val, &len);
                 if (rc > 0) {
                     out->told++;
+                    noticed = len > 0;
                     continue;
                 }
                 if (rc == 0) {

@@ -32,6 +32,9 @@ typedef struct entry_hdr {
 
 #define BACKOFF_MIN apr_time_from_msec(5)
 #define BACKOFF_MAX apr_time_from_msec(20)
+/* once told: the leader of this machine stores the result within a
+ * moment (the notice may come from the cluster before it has) */
+#define BACKOFF_TOLD apr_time_from_msec(1)
 
 void tp_flight_key(const char *url, const char *rt, unsigned char key[32])
 {
@@ -203,19 +206,74 @@ static void use_outcome(apr_pool_t *p, const tp_flight_store *st,
     }
 }
 
-void tp_flight_run(apr_pool_t *p, const tp_flight_store *st,
-                   const tp_flight_params *prm,
-                   const unsigned char *key, apr_size_t klen,
-                   tp_flight_refresh_fn fn, void *baton,
-                   tp_flight_out *out)
+/* How a waiter waits: told by the store, or polling. */
+typedef struct waiting {
+    int watched;                /* watch said yes: unwatch at the end */
+    int poll;                   /* cannot be told (any more), or was */
+    apr_interval_time_t backoff;
+} waiting;
+
+/* Wait once for a refresh in flight, at most until its lease ends (the
+ * first time, when the watch begins, not at all); 1 when a notice
+ * brought the result (into out). */
+static int wait_once(apr_pool_t *p, const tp_flight_store *st,
+                     const unsigned char *key, apr_size_t klen,
+                     apr_time_t now, apr_time_t until, waiting *w,
+                     tp_flight_out *out)
+{
+    apr_interval_time_t t = until - now;
+    int rv;
+
+    if (!w->poll && !w->watched) {
+        if (!st->watch || !st->watch(st->ctx, key, klen)) {
+            w->poll = 1;
+        }
+        else {
+            /* a result published between the look and the watch
+             * reached nobody: look once more */
+            w->watched = 1;
+            return 0;
+        }
+    }
+    if (w->poll) {
+        out->polls++;
+        st->sleep(st->ctx, w->backoff);
+        w->backoff = w->backoff * 3 / 2;
+        if (w->backoff > BACKOFF_MAX) {
+            w->backoff = BACKOFF_MAX;
+        }
+        return 0;
+    }
+    if (t > BACKOFF_MAX) {
+        t = BACKOFF_MAX;
+    }
+    rv = st->wait(st->ctx, p, t > 0 ? t : 1, &out->res);
+    if (rv == 2) {
+        out->told++;
+        return 1;
+    }
+    if (rv != 0) {
+        /* told: the result is here or a moment away; or the store
+         * cannot tell any more: poll from now */
+        w->poll = 1;
+        if (rv > 0) {
+            out->told++;
+            w->backoff = BACKOFF_TOLD;
+        }
+    }
+    return 0;
+}
+
+static void run(apr_pool_t *p, const tp_flight_store *st,
+                const tp_flight_params *prm, const unsigned char *key,
+                apr_size_t klen, tp_flight_refresh_fn fn, void *baton,
+                waiting *w, tp_flight_out *out)
 {
     apr_time_t start = st->now(st->ctx), now;
-    apr_interval_time_t backoff = BACKOFF_MIN;
     unsigned char *data;
     apr_size_t len;
     tp_claim c;
 
-    memset(out, 0, sizeof(*out));
     for (;;) {
         if (!st->lock(st->ctx)) {
             /* no shared state: every request would refresh on its own,
@@ -240,10 +298,12 @@ void tp_flight_run(apr_pool_t *p, const tp_flight_store *st,
                     return;
                 }
                 out->waited = 1;
-                st->sleep(st->ctx, backoff);
-                backoff = backoff * 3 / 2;
-                if (backoff > BACKOFF_MAX) {
-                    backoff = BACKOFF_MAX;
+                if (wait_once(p, st, key, klen, now,
+                              c.lease_end < start + prm->deadline
+                              ? c.lease_end : start + prm->deadline, w,
+                              out)) {
+                    out->how = TP_FLIGHT_SHARED;
+                    return;
                 }
                 continue;
             }
@@ -282,10 +342,30 @@ void tp_flight_run(apr_pool_t *p, const tp_flight_store *st,
         if (st->lock(st->ctx)) {
             publish(p, st, prm, key, klen, out);
             st->unlock(st->ctx);
+            if (st->tell) {
+                st->tell(st->ctx, key, klen);
+            }
         }
         else {
             out->store_failed = 1;
         }
         return;
+    }
+}
+
+void tp_flight_run(apr_pool_t *p, const tp_flight_store *st,
+                   const tp_flight_params *prm,
+                   const unsigned char *key, apr_size_t klen,
+                   tp_flight_refresh_fn fn, void *baton,
+                   tp_flight_out *out)
+{
+    waiting w;
+
+    memset(out, 0, sizeof(*out));
+    memset(&w, 0, sizeof(w));
+    w.backoff = BACKOFF_MIN;
+    run(p, st, prm, key, klen, fn, baton, &w, out);
+    if (w.watched) {
+        st->unwatch(st->ctx);
     }
 }

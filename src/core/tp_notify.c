@@ -5,9 +5,11 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -31,6 +33,8 @@ struct tp_notify {
     char host[256];                 /* the server it is subscribed at */
     int port;
     int reading;                    /* a waiter reads the connection */
+    int wake[2];                    /* a pipe: tp_notify_tell wakes the
+                                     * reader from its poll */
     apr_time_t retry_at;
     apr_uint64_t connects;
     tp_notify_waiter *waiters;
@@ -80,6 +84,11 @@ static apr_status_t cleanup(void *data)
         redisFree(n->ctx);
         n->ctx = NULL;
     }
+    if (n->wake[0] >= 0) {
+        close(n->wake[0]);
+        close(n->wake[1]);
+        n->wake[0] = n->wake[1] = -1;
+    }
     return APR_SUCCESS;
 }
 
@@ -92,6 +101,16 @@ tp_notify *tp_notify_create(apr_pool_t *p, const tp_redis_url *url,
     n->url.password = url->password ? apr_pstrdup(p, url->password) : NULL;
     n->rc = rc;
     n->timeout = timeout;
+    if (pipe(n->wake) != 0) {
+        n->wake[0] = n->wake[1] = -1;   /* tell then wakes the reader late */
+    }
+    else {
+        for (int i = 0; i < 2; i++) {
+            int fl = fcntl(n->wake[i], F_GETFL);
+            fcntl(n->wake[i], F_SETFL, fl | O_NONBLOCK);
+            fcntl(n->wake[i], F_SETFD, FD_CLOEXEC);
+        }
+    }
 #if APR_HAS_THREADS
     apr_thread_mutex_create(&n->mutex, APR_THREAD_MUTEX_DEFAULT, p);
     apr_thread_cond_create(&n->cond, p);
@@ -152,13 +171,16 @@ static int subscribe(tp_notify *n, const char *host, int port)
     return 1;
 }
 
-int tp_notify_watch(tp_notify *n, tp_notify_waiter *w, const char *key)
+int tp_notify_watch(tp_notify *n, tp_notify_waiter *w, const char *key,
+                    unsigned char *buf, apr_size_t size)
 {
     char host[256];
     int port = 0, ok;
 
     memset(w, 0, sizeof(*w));
     w->key = key;
+    w->buf = buf;
+    w->size = buf ? size : 0;
     if (!tp_redis_address(n->rc, host, sizeof(host), &port)) {
         return 0;
     }
@@ -181,14 +203,15 @@ int tp_notify_watch(tp_notify *n, tp_notify_waiter *w, const char *key)
     return ok;
 }
 
-/* One message from the connection within t: 1 and its key, 0 none yet,
- * -1 the connection broke.  Called without the mutex, by the one reader. */
-static int read_one(redisContext *c, apr_interval_time_t t, char *key,
-                    apr_size_t size)
+/* One message from the connection within t: 1 and the message (to be
+ * freed), 0 none yet (or woken by tp_notify_tell), -1 the connection
+ * broke.  Called without the mutex, by the one reader. */
+static int read_one(redisContext *c, int wake, apr_interval_time_t t,
+                    redisReply **msg)
 {
     void *v = NULL;
     redisReply *r;
-    struct pollfd pfd;
+    struct pollfd pfd[2];
     int got = 0;
 
     if (redisReaderGetReply(c->reader, &v) != REDIS_OK) {
@@ -197,17 +220,28 @@ static int read_one(redisContext *c, apr_interval_time_t t, char *key,
     if (!v) {
         int ms = (int)apr_time_as_msec(t + 999);
 
-        pfd.fd = c->fd;
-        pfd.events = POLLIN;
-        pfd.revents = 0;
-        got = poll(&pfd, 1, ms < 1 ? 1 : ms);
+        pfd[0].fd = c->fd;
+        pfd[0].events = POLLIN;
+        pfd[0].revents = 0;
+        pfd[1].fd = wake;
+        pfd[1].events = POLLIN;
+        pfd[1].revents = 0;
+        got = poll(pfd, wake >= 0 ? 2 : 1, ms < 1 ? 1 : ms);
         if (got == 0 || (got < 0 && errno == EINTR)) {
             return 0;
         }
         if (got < 0) {
             return -1;
         }
-        got = 0;
+        if (wake >= 0 && (pfd[1].revents & POLLIN)) {
+            char buf[64];
+            while (read(wake, buf, sizeof(buf)) > 0) {
+                /* drained */
+            }
+        }
+        if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            return 0;
+        }
         if (redisBufferRead(c) != REDIS_OK
             || redisReaderGetReply(c->reader, &v) != REDIS_OK) {
             return -1;
@@ -220,14 +254,34 @@ static int read_one(redisContext *c, apr_interval_time_t t, char *key,
     if (r->type == REDIS_REPLY_ARRAY && r->elements == 3
         && r->element[0]->type == REDIS_REPLY_STRING
         && !strcmp(r->element[0]->str, "message")
-        && r->element[2]->type == REDIS_REPLY_STRING
-        && r->element[2]->len < size) {
-        memcpy(key, r->element[2]->str, r->element[2]->len);
-        key[r->element[2]->len] = '\0';
-        got = 1;
+        && r->element[2]->type == REDIS_REPLY_STRING) {
+        *msg = r;
+        return 1;
     }
     freeReplyObject(r);
-    return got;
+    return 0;
+}
+
+/* Tell the waiters of a message's key, with the entry when it came
+ * along ("KEY" or "KEY ENTRY"); the mutex held. */
+static void hand_out(tp_notify *n, const redisReply *m)
+{
+    const char *s = m->str, *sp = memchr(s, ' ', m->len);
+    apr_size_t klen = sp ? (apr_size_t)(sp - s) : m->len;
+    apr_size_t vlen = sp ? m->len - klen - 1 : 0;
+    tp_notify_waiter *x;
+
+    for (x = n->waiters; x; x = x->next) {
+        if (strlen(x->key) != klen || memcmp(x->key, s, klen)) {
+            continue;
+        }
+        x->told = 1;
+        x->len = 0;
+        if (vlen && x->buf && vlen <= x->size) {
+            memcpy(x->buf, sp + 1, vlen);
+            x->len = vlen;
+        }
+    }
 }
 
 int tp_notify_wait(tp_notify *n, tp_notify_waiter *w,
@@ -254,24 +308,20 @@ int tp_notify_wait(tp_notify *n, tp_notify_waiter *w,
         }
         if (!n->reading) {
             redisContext *c = n->ctx;
-            char key[256];              /* tokenproxy:<64 hex> */
+            redisReply *msg = NULL;
             int got;
 
             n->reading = 1;
             unlock(n);
-            got = read_one(c, end - now, key, sizeof(key));
+            got = read_one(c, n->wake[0], end - now, &msg);
             lock(n);
             n->reading = 0;
             if (got < 0) {
                 drop(n);
             }
             else if (got > 0) {
-                tp_notify_waiter *x;
-                for (x = n->waiters; x; x = x->next) {
-                    if (!strcmp(x->key, key)) {
-                        x->told = 1;
-                    }
-                }
+                hand_out(n, msg->element[2]);
+                freeReplyObject(msg);
             }
             wake_all(n);            /* the told, and the next reader */
             continue;
@@ -282,6 +332,29 @@ int tp_notify_wait(tp_notify *n, tp_notify_waiter *w,
     }
     unlock(n);
     return rv;
+}
+
+void tp_notify_tell(tp_notify *n, const char *key)
+{
+    tp_notify_waiter *x;
+    int any = 0;
+
+    lock(n);
+    for (x = n->waiters; x; x = x->next) {
+        if (!strcmp(x->key, key)) {
+            x->told = 1;
+            any = 1;
+        }
+    }
+    if (any) {
+        wake_all(n);
+        if (n->reading && n->wake[1] >= 0) {
+            /* the reader sits in poll(): wake it too */
+            ssize_t w = write(n->wake[1], "x", 1);
+            (void)w;
+        }
+    }
+    unlock(n);
 }
 
 void tp_notify_unwatch(tp_notify *n, tp_notify_waiter *w)

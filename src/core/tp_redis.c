@@ -419,7 +419,27 @@ int tp_redis_address(tp_redis *rc, char *buf, apr_size_t size, int *port)
 #if APR_HAS_THREADS
     apr_thread_mutex_lock(rc->mutex);
 #endif
-    ok = rc->ctx != NULL;
+    if (!rc->url.sentinel) {
+        ok = 1;
+    }
+    else if (rc->ctx || *rc->master) {
+        ok = 1;                     /* the master in use, or named last */
+    }
+    else {
+        /* a child's waiters may come before its first command: ask the
+         * Sentinels (no connection to the master is made for this) */
+        char m[sizeof(rc->master)];
+        const char *why;
+        int mport;
+
+        ok = !rc->ctx && apr_time_now() >= rc->retry_at
+             && tp_sentinel_master(&rc->url, rc->timeout, m, sizeof(m),
+                                   &mport, &why);
+        if (ok) {
+            memcpy(rc->master, m, sizeof(m));
+            rc->master_port = mport;
+        }
+    }
     if (ok) {
         apr_cpystrn(buf, rc->url.sentinel ? rc->master : rc->url.host, size);
         *port = rc->url.sentinel ? rc->master_port : rc->url.port;

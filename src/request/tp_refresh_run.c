@@ -23,6 +23,7 @@
 #include "shared/tp_capacity.h"
 #include "shared/tp_child_http.h"
 #include "shared/tp_cluster_glue.h"
+#include "shared/tp_cluster_stats.h"
 #include "shared/tp_misconf.h"
 #include "shared/tp_nodestore.h"
 #include "shared/tp_stats.h"
@@ -222,6 +223,15 @@ tp_grant_e tp_refresh_run(request_rec *r, const tp_dir_conf *dc, tp_req *rq)
         tp_flight_run(r->pool, store, &prm, key, sizeof(key), fn, baton,
                       &out);
         tp_capacity_note(r, &out);
+        if (fn == call_cluster) {
+            if (out.told) {
+                tp_cluster_stat_add(TP_CL_NODE_TOLD, (apr_uint64_t)out.told);
+            }
+            if (out.polls) {
+                tp_cluster_stat_add(TP_CL_NODE_POLLS,
+                                    (apr_uint64_t)out.polls);
+            }
+        }
         if (out.store_failed && out.how == TP_FLIGHT_LOST
             && fn == call_cluster) {
             /* the node's state cannot be used, the cluster's single

@@ -26,12 +26,14 @@ APLOG_USE_MODULE(tokenproxy);
 /* Publish while the entry still begins with our owner id, or is gone (a
  * failover lost the claim, or its lease ran out before the refresh
  * returned and nobody claimed it since: the result is right, and a later
- * claimant would refresh a used token); then tell the waiters. */
+ * claimant would refresh a used token); then tell the waiters, the
+ * entry with its name. */
 static const char publish_script[] =
     "local v = redis.call('GET', KEYS[1])\n"
     "if (not v) or string.sub(v, 1, #ARGV[1]) == ARGV[1] then\n"
     "  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])\n"
-    "  redis.call('PUBLISH', '" TP_NOTIFY_CHANNEL "', KEYS[1])\n"
+    "  redis.call('PUBLISH', '" TP_NOTIFY_CHANNEL "',\n"
+    "             KEYS[1] .. ' ' .. ARGV[2])\n"
     "  return 1\n"
     "end\n"
     "return 0\n";
@@ -71,6 +73,7 @@ void tp_cluster_child_init(apr_pool_t *pchild, server_rec *s)
     if (!conf->cluster) {
         redis = NULL;
         notify = NULL;
+        tp_nodestore_notify(NULL, NULL);
         return;
     }
     url = conf->cluster_url;
@@ -78,6 +81,7 @@ void tp_cluster_child_init(apr_pool_t *pchild, server_rec *s)
     url.sentinel_password = conf->cluster_sentinel_password;
     redis = tp_redis_create(pchild, &url, conf->cluster_timeout);
     notify = tp_notify_create(pchild, &url, redis, conf->cluster_timeout);
+    tp_nodestore_notify(notify, conf->cluster_key);
 }
 
 int tp_cluster_enabled(void)
@@ -90,6 +94,7 @@ typedef struct store_ctx {
     int failover;                   /* and it was a failover */
     int unconfirmed;                /* a claim no replica confirmed */
     tp_notify_waiter waiter;
+    unsigned char *entry;           /* one that comes with a notice */
 } store_ctx;
 
 /* 1 when the reply is an answer; else counts the error and keeps why. */
@@ -147,13 +152,24 @@ static void confirm(store_ctx *c, apr_pool_t *p)
 
 static int st_watch(void *ctx, const char *key)
 {
-    return tp_notify_watch(notify, &((store_ctx *)ctx)->waiter, key);
+    store_ctx *c = ctx;
+
+    return tp_notify_watch(notify, &c->waiter, key, c->entry,
+                           TP_FLIGHT_MAX_ENTRY);
 }
 
-static int st_wait(void *ctx, const char *key, apr_interval_time_t t)
+static int st_wait(void *ctx, const char *key, apr_interval_time_t t,
+                   unsigned char **val, apr_size_t *len)
 {
+    store_ctx *c = ctx;
+    int rv = tp_notify_wait(notify, &c->waiter, t);
+
     (void)key;
-    return tp_notify_wait(notify, &((store_ctx *)ctx)->waiter, t);
+    if (rv == 1 && c->waiter.len) {
+        *val = c->waiter.buf;
+        *len = c->waiter.len;
+    }
+    return rv;
 }
 
 static void st_unwatch(void *ctx, const char *key)
@@ -252,6 +268,7 @@ void tp_cluster_refresh(request_rec *r, const tp_flight_params *prm,
         return;
     }
     memset(&ctx, 0, sizeof(ctx));
+    ctx.entry = apr_palloc(r->pool, TP_FLIGHT_MAX_ENTRY);
     memset(&st, 0, sizeof(st));
     st.ctx = &ctx;
     st.claim = st_claim;

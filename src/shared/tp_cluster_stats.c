@@ -10,13 +10,14 @@
 #include "shared/tp_cluster_stats.h"
 #include "shared/tp_shm.h"
 
-#define RETAINED_KEY "mod_tokenproxy-cluster-stats-2"
+#define RETAINED_KEY "mod_tokenproxy-cluster-stats-3"
 
 static const char *const names[TP_CL_COUNT] = {
     "claims_won", "claims_lost", "results_from_other_nodes", "takeovers",
     "fallbacks", "redis_errors", "undecodable_entries", "wait_deadlines",
     "late_publishes", "failovers", "failover_unavailable",
-    "claims_unconfirmed", "waits_told", "waits_timed_out", "wait_polls"
+    "claims_unconfirmed", "waits_told", "waits_timed_out", "wait_polls",
+    "node_waits_told", "node_wait_polls"
 };
 
 static const char *const help[TP_CL_COUNT] = {
@@ -34,7 +35,10 @@ static const char *const help[TP_CL_COUNT] = {
     "Claims not confirmed by TokenProxyClusterReplicas replicas (WAIT).",
     "Waits for another node's result ended by its notice.",
     "Waits for another node's result ended at the end of its lease.",
-    "Polls for another node's result (no notice connection)."
+    "Polls for another node's result (no notice connection).",
+    "Waits for a refresh of this machine ended by a notice.",
+    "Polls of this machine's refresh state while a refresh ran (no "
+    "notice connection, or told before the result was stored here)."
 };
 
 typedef struct cluster_stats {

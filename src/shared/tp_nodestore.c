@@ -11,14 +11,21 @@
 #include <http_log.h>
 #include <apr_global_mutex.h>
 
+#include "core/tp_cluster.h"
 #include "shared/tp_nodestore.h"
 #include "shared/tp_state.h"
 
 APLOG_USE_MODULE(tokenproxy);
 
+static tp_notify *notify;           /* this child's subscriber, or NULL */
+static const unsigned char *cluster_key;    /* and the entries' key */
+
 typedef struct store_ctx {
     server_rec *s;
+    apr_pool_t *p;
     const tp_state *st;
+    tp_notify_waiter waiter;
+    const char *name;               /* the cluster entry's name */
 } store_ctx;
 
 static int st_lock(void *ctx)
@@ -103,6 +110,53 @@ void tp_nodestore_sleep(void *ctx, apr_interval_time_t t)
     apr_sleep(t);
 }
 
+void tp_nodestore_notify(tp_notify *n, const unsigned char *key)
+{
+    notify = n;
+    cluster_key = key;
+}
+
+/* The machine's waiters are told by the notice that the cluster's winner
+ * publishes (the same entry name as the cluster's; the entry comes with
+ * it), and by the leader of their own child. */
+static int st_watch(void *ctx, const unsigned char *key, apr_size_t klen)
+{
+    store_ctx *c = ctx;
+
+    c->name = tp_cluster_key(c->p, key, klen);
+    return tp_notify_watch(notify, &c->waiter, c->name,
+                           apr_palloc(c->p, TP_FLIGHT_MAX_ENTRY),
+                           TP_FLIGHT_MAX_ENTRY);
+}
+
+static int st_wait(void *ctx, apr_pool_t *p, apr_interval_time_t t,
+                   tp_grant_res *res)
+{
+    store_ctx *c = ctx;
+    char state = 0;
+    int rv = tp_notify_wait(notify, &c->waiter, t);
+
+    /* a result that came with the notice (one that does not open is
+     * left to this machine's leader) */
+    if (rv == 1 && c->waiter.len
+        && tp_cluster_decode(p, cluster_key, c->name, c->waiter.buf,
+                             c->waiter.len, apr_time_now(), &state, res) > 0
+        && state == 'D') {
+        return 2;
+    }
+    return rv;
+}
+
+static void st_unwatch(void *ctx)
+{
+    tp_notify_unwatch(notify, &((store_ctx *)ctx)->waiter);
+}
+
+static void st_tell(void *ctx, const unsigned char *key, apr_size_t klen)
+{
+    tp_notify_tell(notify, tp_cluster_key(((store_ctx *)ctx)->p, key, klen));
+}
+
 const tp_flight_store *tp_nodestore(request_rec *r)
 {
     const tp_state *st = tp_state_usable();
@@ -114,6 +168,7 @@ const tp_flight_store *tp_nodestore(request_rec *r)
     }
     c = apr_pcalloc(r->pool, sizeof(*c));
     c->s = r->server;
+    c->p = r->pool;
     c->st = st;
     fs = apr_pcalloc(r->pool, sizeof(*fs));
     fs->ctx = c;
@@ -126,5 +181,11 @@ const tp_flight_store *tp_nodestore(request_rec *r)
     fs->now = tp_nodestore_now;
     fs->sleep = tp_nodestore_sleep;
     fs->seal_key = st->seal_key;
+    if (notify) {
+        fs->watch = st_watch;
+        fs->wait = st_wait;
+        fs->unwatch = st_unwatch;
+        fs->tell = st_tell;
+    }
     return fs;
 }

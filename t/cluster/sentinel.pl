@@ -72,18 +72,28 @@ sub cluster_sum {
     $n += (node_status($_)->{cluster}{$what} // 0) for @n ? @n : @nodes;
     return $n;
 }
-# the commands the nodes send: the master also counts the Sentinels' and
-# the replica's (PING, INFO, PUBLISH hello, REPLCONF), which are left out,
-# and so is what the publish script runs inside (GET, SET)
+# the commands the nodes send for a storm: the master also counts the
+# Sentinels' and the replica's (PING, INFO, PUBLISH hello, REPLCONF),
+# which are left out, and so is what the publish script runs inside (GET,
+# SET); apart, the set-up of connections made meanwhile (a child's first
+# use: ROLE, SELECT, SUBSCRIBE), once per child, not per storm
 sub commands {
     my ($r) = @_;
     my $info = redis_cmd($r, 'INFO', 'commandstats') // '';
     my %c;
     $c{$1} = $2 while $info =~ /^cmdstat_(\w+):calls=(\d+)/mg;
     my $n = 0;
-    $n += $c{$_} // 0 for qw(set get evalsha eval wait role select subscribe);
-    return $n - 2 * (($c{evalsha} // 0) + ($c{eval} // 0));
+    $n += $c{$_} // 0 for qw(set get evalsha eval wait);
+    my $setup = 0;
+    $setup += $c{$_} // 0 for qw(role select subscribe);
+    return ($n - 2 * (($c{evalsha} // 0) + ($c{eval} // 0)), $setup);
 }
+# the nodes' subscriber connections, and their children
+sub subscribers {
+    my $r = redis_cmd($master, 'PUBSUB', 'NUMSUB', 'tokenproxy:published');
+    return ref $r eq 'ARRAY' ? $r->[1] : -1;
+}
+sub children { my $n = 0; $n += scalar node_children($_) for @nodes; return $n }
 sub storm {
     my ($n, $rt, @on) = @_;
     @on = @nodes unless @on;
@@ -97,16 +107,26 @@ is(node_status($nodes[0])->{cluster}{state}, 'up', 'status: up');
 for my $round (1 .. 2) {
     my $s = new_session(user => "storm$round", delay => 0.5);
     my ($told, $polls) = (cluster_sum('waits_told'), cluster_sum('wait_polls'));
-    my $c0 = commands($master);
+    my ($ntold, $npolls) = (cluster_sum('node_waits_told'), cluster_sum('node_wait_polls'));
+    my ($c0, $s0) = commands($master);
     my ($d, @r) = stats_delta(sub { storm(150, $s->{refreshToken}) });
-    my $cmds = commands($master) - $c0;
+    my ($c1, $s1) = commands($master);
+    my $cmds = $c1 - $c0;
     is($d->{refresh_calls}, 1, "storm $round of 150 over three nodes through Sentinel: exactly 1 refresh");
     is($d->{reuse_detected} // 0, 0, 'no reuse');
     is(count_of(200, map { (split ' ')[0] } @r), 150, 'every answer 200');
-    ok($cmds <= 12, "at most 12 Redis commands for the storm ($cmds)");
+    # the claim, WAIT, the publish: 3 for the winner, the claim and one
+    # GET for each of the two other nodes (the notice brings the entry)
+    ok($cmds <= 12, "at most 12 Redis commands for the storm ($cmds; "
+       . ($s1 - $s0) . ' connection set-up commands of children meanwhile)');
     is(cluster_sum('wait_polls') - $polls, 0, 'no waiter polled');
     ok(cluster_sum('waits_told') - $told >= 1, 'the other nodes were told ('
        . (cluster_sum('waits_told') - $told) . ' notices)');
+    my $nt = cluster_sum('node_waits_told') - $ntold;
+    ok($nt >= 1, "the waiters on each machine were told too ($nt)");
+    is(cluster_sum('node_wait_polls') - $npolls, 0, '... and none of them polled');
+    my ($subs, $kids) = (subscribers(), children());
+    ok($subs >= 1 && $subs <= $kids, "one subscriber connection per child at most ($subs for $kids children)");
 }
 is(cluster_sum('claims_unconfirmed'), 0, 'with the replica in sync, every claim is confirmed (WAIT 1)');
 

@@ -34,6 +34,7 @@ typedef struct script {
     /* the notices (watch/wait): told_at, when another node publishes;
      * wait_broken: wait answers -1 */
     int watches, waits, unwatches, told_count, wait_broken;
+    int told_with_entry;        /* the notice carries the entry */
     apr_time_t told_at;
     /* another node's doing, from sleep (after n sleeps) or from fn */
     int act_after;
@@ -131,7 +132,8 @@ static int s_watch(void *c, const char *key)
 }
 
 /* told when another node publishes within t (the act runs then) */
-static int s_wait(void *c, const char *key, apr_interval_time_t t)
+static int s_wait(void *c, const char *key, apr_interval_time_t t,
+                  unsigned char **val, apr_size_t *len)
 {
     script *s = c;
     ck_assert_str_eq(key, KEY);
@@ -144,6 +146,10 @@ static int s_wait(void *c, const char *key, apr_interval_time_t t)
         s->told_at = 0;
         s->told_count++;
         if (s->act) s->act(s);
+        if (s->told_with_entry && alive(s)) {
+            *val = apr_pmemdup(s->p, s->val, s->len);
+            *len = s->len;
+        }
         return 1;
     }
     s->now += t;
@@ -718,6 +724,29 @@ START_TEST(waiter_is_told_once)
 }
 END_TEST
 
+/* the notice carries the entry: no second GET */
+START_TEST(a_notice_with_the_entry_saves_the_second_get)
+{
+    script *s = new_script();
+    tp_cluster_store st = told_store_of(s);
+    tp_cluster_out out;
+
+    put_other(s, 'F', 7000);
+    s->told_at = s->now + apr_time_from_msec(400);
+    s->act = other_publishes_done;
+    s->told_with_entry = 1;
+    tp_cluster_run(unit_pool, &st, &PRM, tp_cluster_owner(unit_pool), KEY,
+                   refresh_ok, s, &out);
+    ck_assert_int_eq(out.how, TP_CLUSTER_SHARED);
+    ck_assert_str_eq(out.res.tokens.access, "AT-other");
+    ck_assert_int_eq(s->calls, 0);
+    ck_assert_int_eq(s->gets, 1);
+    ck_assert_int_eq(out.told, 1);
+    ck_assert_int_eq(s->sleeps, 0);
+    ck_assert_int_eq(s->unwatches, 1);
+}
+END_TEST
+
 /* three waiters (one per node) on one winner: each is told once and
  * takes the one result; 3 commands each, 0 refreshes */
 START_TEST(told_waiters_each_get_the_result_once)
@@ -957,6 +986,7 @@ Suite *cluster_suite(unit_fixture setup, unit_fixture teardown)
     tcase_add_test(tc, entry_that_does_not_open);
     tcase_add_test(tc, rejection_is_shared);
     tcase_add_test(tc, deadline_bounds_the_wait);
+    tcase_add_test(tc, a_notice_with_the_entry_saves_the_second_get);
     tcase_add_test(tc, late_publish_is_refused);
     tcase_add_test(tc, no_grace_still_reaches_the_waiters);
     tcase_add_test(tc, entries_encode_and_decode);

@@ -12,6 +12,7 @@
 #include "core/tp_claims.h"
 #include "core/tp_flight.h"
 #include "core/tp_seal.h"
+#include "flight_fake.h"
 #include "unit.h"
 
 /* ---- sealing ---- */
@@ -58,156 +59,9 @@ START_TEST(seal_nonce_random)
 }
 END_TEST
 
-/* ---- a fake store: the real claim table, a results table that can
- * evict (at most max_results entries, the oldest go first), a clock that
- * sleeping advances ---- */
-
-typedef struct fake {
-    apr_pool_t *p;
-    apr_hash_t *data;       /* key -> entry */
-    apr_array_header_t *order;  /* keys in the order stored */
-    int max_results, evictions;
-    tp_claims *claims;
-    apr_uint32_t slots;
-    apr_time_t now;
-    int locked, locks, puts, fail_put_big, fail_lock;
-    /* called from sleep, to let "another request" act */
-    void (*on_sleep)(struct fake *f);
-    int sleeps;
-} fake;
-
-typedef struct fentry {
-    unsigned char *data;
-    apr_size_t len;
-    apr_time_t expiry;
-} fentry;
-
-static int f_lock(void *c)
-{
-    fake *f = c;
-    if (f->fail_lock) return 0;
-    ck_assert(!f->locked);
-    f->locked = 1;
-    f->locks++;
-    return 1;
-}
-
-static void f_unlock(void *c)
-{
-    fake *f = c;
-    ck_assert(f->locked);
-    f->locked = 0;
-}
-
-static int f_get(void *c, apr_pool_t *p, const unsigned char *key,
-                 apr_size_t klen, unsigned char **data, apr_size_t *len)
-{
-    fake *f = c;
-    fentry *e = apr_hash_get(f->data, key, (apr_ssize_t)klen);
-    ck_assert(f->locked);
-    if (!e || e->expiry <= f->now) return 0;
-    *data = apr_pmemdup(p, e->data, e->len);
-    *len = e->len;
-    return 1;
-}
-
-static int f_put(void *c, apr_pool_t *p, const unsigned char *key,
-                 apr_size_t klen, apr_time_t expiry,
-                 const unsigned char *data, apr_size_t len)
-{
-    fake *f = c;
-    fentry *e;
-    (void)p;
-    ck_assert(f->locked);
-    if (f->fail_put_big && len > 2 && data[2] == 2) return 0;  /* done */
-    while (f->max_results && (int)apr_hash_count(f->data) >= f->max_results
-           && f->order->nelts) {
-        /* evict the oldest result, as shmcb does when it is full */
-        const unsigned char *old = APR_ARRAY_IDX(f->order, 0,
-                                                 const unsigned char *);
-        memmove(f->order->elts, f->order->elts + sizeof(old),
-                (apr_size_t)(f->order->nelts - 1) * sizeof(old));
-        f->order->nelts--;
-        if (apr_hash_get(f->data, old, 32)) {
-            apr_hash_set(f->data, old, 32, NULL);
-            f->evictions++;
-        }
-    }
-    e = apr_palloc(f->p, sizeof(*e));
-    e->data = apr_pmemdup(f->p, data, len);
-    e->len = len;
-    e->expiry = expiry;
-    key = apr_pmemdup(f->p, key, klen);
-    apr_hash_set(f->data, key, (apr_ssize_t)klen, e);
-    APR_ARRAY_PUSH(f->order, const unsigned char *) = key;
-    f->puts++;
-    return 1;
-}
-
-static int f_claim_get(void *c, const unsigned char *key, apr_size_t klen,
-                       apr_time_t now, tp_claim *cl)
-{
-    fake *f = c;
-    ck_assert(f->locked);
-    ck_assert_uint_eq(klen, 32);
-    return tp_claims_get(f->claims, key, now, cl);
-}
-
-static int f_claim_put(void *c, const unsigned char *key, apr_size_t klen,
-                       apr_time_t now, const tp_claim *cl)
-{
-    fake *f = c;
-    ck_assert(f->locked);
-    ck_assert_uint_eq(klen, 32);
-    return tp_claims_put(f->claims, key, now, cl);
-}
-
-static apr_time_t f_now(void *c) { return ((fake *)c)->now; }
-
-static void f_sleep(void *c, apr_interval_time_t t)
-{
-    fake *f = c;
-    ck_assert(!f->locked);          /* never sleeps holding the lock */
-    f->now += t;
-    f->sleeps++;
-    if (f->on_sleep) f->on_sleep(f);
-}
-
-static unsigned char seal_key[TP_SEAL_KEY_LEN];
-
-static void fill_store(fake *f, tp_flight_store *st)
-{
-    memset(st, 0, sizeof(*st));
-    st->ctx = f;
-    st->lock = f_lock;
-    st->unlock = f_unlock;
-    st->claim_get = f_claim_get;
-    st->claim_put = f_claim_put;
-    st->get = f_get;
-    st->put = f_put;
-    st->now = f_now;
-    st->sleep = f_sleep;
-    st->seal_key = seal_key;
-}
-
-static fake *new_fake_slots(tp_flight_store *st, apr_uint32_t slots)
-{
-    fake *f = apr_pcalloc(unit_pool, sizeof(*f));
-    f->p = unit_pool;
-    f->data = apr_hash_make(unit_pool);
-    f->order = apr_array_make(unit_pool, 64, sizeof(const unsigned char *));
-    f->slots = slots;
-    f->claims = tp_claims_init(apr_palloc(unit_pool, tp_claims_size(slots)),
-                               slots);
-    f->now = apr_time_from_sec(1000000);
-    tp_seal_keygen(seal_key);
-    fill_store(f, st);
-    return f;
-}
-
 static fake *new_fake(tp_flight_store *st)
 {
-    return new_fake_slots(st, 1024);
+    return fake_new(st, 1024);
 }
 
 static const tp_flight_params PRM = {
@@ -216,29 +70,6 @@ static const tp_flight_params PRM = {
     APR_USEC_PER_SEC * 1,    /* failed_ttl */
     APR_USEC_PER_SEC * 7     /* deadline */
 };
-
-/* the refresh itself: counts calls, answers what the baton says */
-typedef struct call {
-    int calls;
-    tp_grant_e result;
-    fake *f;
-    int locked_during;
-} call;
-
-static void do_refresh(void *baton, apr_pool_t *p, tp_grant_res *res)
-{
-    call *c = baton;
-    c->calls++;
-    if (c->f && c->f->locked) c->locked_during = 1;
-    memset(res, 0, sizeof(*res));
-    res->result = c->result;
-    res->why = "test";
-    if (c->result == TP_GRANT_OK) {
-        res->tokens.access = apr_psprintf(p, "AT%d", c->calls);
-        res->tokens.refresh = apr_psprintf(p, "RT%d", c->calls);
-        res->tokens.expires_in = 60;
-    }
-}
 
 static unsigned char KEY[32];
 
@@ -285,7 +116,7 @@ static void write_inflight_key(fake *f, const unsigned char *key,
     c.lease_end = lease_end;
     c.until = lease_end + apr_time_from_sec(60);
     f->locked = 1;
-    ck_assert(f_claim_put(f, key, 32, f->now, &c));
+    ck_assert(fake_claim_put(f, key, 32, f->now, &c));
     f->locked = 0;
 }
 
@@ -313,10 +144,10 @@ static void finish_other(fake *f)
         memset(&none, 0, sizeof(none));
         none.state = TP_CLAIM_FAILED;
         none.until = f->now;            /* over at once: a free slot */
-        f_claim_put(f, KEY, 32, f->now, &none);
+        fake_claim_put(f, KEY, 32, f->now, &none);
     }
     f->locked = 0;
-    fill_store(f, &s2);
+    fake_fill_store(f, &s2);
     tp_flight_run(f->p, &s2, &PRM, KEY, 32, do_refresh, &c2, &o2);
     ck_assert_int_eq(o2.how, TP_FLIGHT_REFRESHED);
 }
@@ -439,7 +270,7 @@ START_TEST(tokens_sealed_in_store)
         ck_assert(memcmp(e->data + i, "RT1", 3) != 0);
     }
     /* another key (a restart) cannot open it: no tokens, unavailable */
-    tp_seal_keygen(seal_key);
+    tp_seal_keygen(fake_seal_key);
     tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);
     ck_assert_int_eq(out.res.result, TP_GRANT_UNAVAILABLE);
     ck_assert_int_eq(c.calls, 1);
@@ -588,7 +419,7 @@ END_TEST
 START_TEST(full_claims_refresh_nothing)
 {
     tp_flight_store st;
-    fake *f = new_fake_slots(&st, 4);
+    fake *f = fake_new(&st, 4);
     call c = { 0, TP_GRANT_OK, f, 0 };
     tp_flight_out out;
     unsigned char k[32];

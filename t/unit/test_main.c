@@ -32,6 +32,7 @@ int main(void)
     srunner_add_suite(sr, grant_suite(setup, teardown));
     srunner_add_suite(sr, session_suite(setup, teardown));
     srunner_add_suite(sr, flight_suite(setup, teardown));
+    srunner_add_suite(sr, flight_told_suite(setup, teardown));
     srunner_add_suite(sr, security_suite(setup, teardown));
     srunner_add_suite(sr, cluster_suite(setup, teardown));
     srunner_add_suite(sr, oidc_suite(setup, teardown));

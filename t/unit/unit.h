@@ -14,6 +14,7 @@ Suite *token_suite(unit_fixture setup, unit_fixture teardown);
 Suite *grant_suite(unit_fixture setup, unit_fixture teardown);
 Suite *session_suite(unit_fixture setup, unit_fixture teardown);
 Suite *flight_suite(unit_fixture setup, unit_fixture teardown);
+Suite *flight_told_suite(unit_fixture setup, unit_fixture teardown);
 Suite *security_suite(unit_fixture setup, unit_fixture teardown);
 Suite *cluster_suite(unit_fixture setup, unit_fixture teardown);
 Suite *oidc_suite(unit_fixture setup, unit_fixture teardown);
