@@ -202,6 +202,10 @@ typedef struct tp_conf_uses {
     int keys;       /* some section sets TokenProxyCookieKey */
 } tp_conf_uses;
 
+/* TokenProxyCluster's URL with TokenProxyClusterSentinelAuth's
+ * credentials: what every connection of the cluster's uses. */
+void tp_conf_cluster_url(const tp_srv_conf *sc, tp_redis_url *url);
+
 void tp_conf_pre_config(void);
 void tp_conf_uses_get(tp_conf_uses *u);
 void tp_conf_note_refresh(void);

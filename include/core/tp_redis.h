@@ -15,7 +15,10 @@
  * Sentinels for the master (SENTINEL get-master-addr-by-name; the first
  * Sentinel that answers), and checks with ROLE that the server reached is
  * a master.  A connection error, a -READONLY, -LOADING or -MASTERDOWN
- * answer drops the connection, and the next one asks the Sentinels again.
+ * answer, or a failover notice (a process subscribes to +switch-master
+ * on one Sentinel, and reads what came before each command, sending
+ * nothing) drops the connection, and the next one asks the Sentinels
+ * again.
  * A failure while the Sentinels answer (the master they name cannot be
  * reached or is not a master yet) is a failover (reply.failover); when no
  * Sentinel answers, it is an ordinary error.  During a failover the
@@ -32,6 +35,7 @@
 #include <apr_time.h>
 
 #include "core/tp_redis_url.h"
+#include "core/tp_sentinel.h"
 
 typedef enum {
     TP_REDIS_ERROR = 0,         /* no answer: down, timeout, garbage */
@@ -73,6 +77,11 @@ void tp_redis_script(tp_redis *rc, apr_pool_t *p, const char *script,
                      const char *key, apr_size_t klen, int argc,
                      const char *const *argv, const apr_size_t *lens,
                      tp_redis_reply *reply);
+
+/* redis-sentinel: rc reads the failover notices of from's subscription
+ * (one Sentinel connection per process, not per tp_redis); from outlives
+ * rc's commands. */
+void tp_redis_share_watch(tp_redis *rc, tp_redis *from);
 
 /* The master in use or last named by the Sentinels ("host:port", into
  * buf; "" before the first connection), and how often the address

@@ -13,12 +13,16 @@
 
 #include "core/tp_flight.h"
 #include "core/tp_grant.h"
+#include "core/tp_redis.h"
 
 int tp_cluster_post_config(server_rec *s);
 void tp_cluster_child_init(apr_pool_t *pchild, server_rec *s);
 
 /* Is TokenProxyCluster configured (and ready in this process)? */
 int tp_cluster_enabled(void);
+
+/* This child's connection to the cluster's Redis, or NULL. */
+tp_redis *tp_cluster_redis(void);
 
 /* Run fn at most once in the cluster for this flight key: called by the
  * node's leader for the token (from inside tp_flight_run). */

@@ -374,3 +374,10 @@ void tp_conf_note_keys(void)
 {
     uses.keys = 1;
 }
+
+void tp_conf_cluster_url(const tp_srv_conf *sc, tp_redis_url *url)
+{
+    *url = sc->cluster_url;
+    url->sentinel_user = sc->cluster_sentinel_user;
+    url->sentinel_password = sc->cluster_sentinel_password;
+}

@@ -37,6 +37,10 @@ struct tp_redis {
     char master[256];               /* redis-sentinel: the master named */
     int master_port;
     apr_uint64_t changes;           /* times that address changed */
+    tp_sentinel_notices *notices;   /* redis-sentinel: its own, or one
+                                     * shared */
+    apr_uint64_t seen;              /* their count when the connection
+                                     * was made */
 };
 
 static apr_status_t cleanup(void *data)
@@ -74,6 +78,9 @@ tp_redis *tp_redis_create(apr_pool_t *p, const tp_redis_url *url,
 #if APR_HAS_THREADS
     apr_thread_mutex_create(&rc->mutex, APR_THREAD_MUTEX_DEFAULT, p);
 #endif
+    if (url->sentinel) {
+        rc->notices = tp_sentinel_notices_create(p);
+    }
     apr_pool_cleanup_register(p, rc, cleanup, apr_pool_cleanup_null);
     return rc;
 }
@@ -186,6 +193,27 @@ static int run(tp_redis *rc, apr_pool_t *p, int argc, const char **argv,
     return 1;
 }
 
+/* redis-sentinel, before a command on the connection: a failover notice
+ * received since it was made drops it, so that the command goes to the
+ * master the Sentinels name now (a master that is still reachable and
+ * writable after the Sentinels replaced it would take claims that the
+ * other nodes never see).  Reading the notices sends nothing. */
+static void check_watch(tp_redis *rc)
+{
+    apr_uint64_t n;
+
+    if (!rc->ctx) {
+        return;                     /* the next connection asks anyway */
+    }
+    n = tp_sentinel_notices_read(rc->notices, &rc->url, rc->timeout);
+    if (n != rc->seen) {
+        rc->seen = n;
+        redisFree(rc->ctx);
+        rc->ctx = NULL;
+        rc->retry_at = 0;
+    }
+}
+
 /* Connect, AUTH, SELECT; 0 when that failed (reply says why). */
 static int connect_now(tp_redis *rc, apr_pool_t *p, tp_redis_reply *reply)
 {
@@ -199,6 +227,9 @@ static int connect_now(tp_redis *rc, apr_pool_t *p, tp_redis_reply *reply)
         char buf[sizeof(rc->master)];
         const char *why;
 
+        /* subscribed first: a failover after the question is noticed */
+        rc->seen = tp_sentinel_notices_read(rc->notices, &rc->url,
+                                            rc->timeout);
         /* the Sentinels' answer wins over the address used before */
         rc->failover = 0;
         if (!tp_sentinel_master(&rc->url, rc->timeout, buf, sizeof(buf),
@@ -295,6 +326,9 @@ void tp_redis_command(tp_redis *rc, apr_pool_t *p, int argc,
 #if APR_HAS_THREADS
     apr_thread_mutex_lock(rc->mutex);
 #endif
+    if (rc->url.sentinel) {
+        check_watch(rc);
+    }
     if (!rc->ctx && apr_time_now() < rc->retry_at) {
         reply->type = TP_REDIS_ERROR;
         reply->error = apr_pstrcat(p, "Redis was unreachable a moment ago (",
@@ -448,4 +482,11 @@ int tp_redis_address(tp_redis *rc, char *buf, apr_size_t size, int *port)
     apr_thread_mutex_unlock(rc->mutex);
 #endif
     return ok;
+}
+
+void tp_redis_share_watch(tp_redis *rc, tp_redis *from)
+{
+    if (rc->notices && from->notices) {
+        rc->notices = from->notices;
+    }
 }

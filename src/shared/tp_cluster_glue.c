@@ -76,9 +76,7 @@ void tp_cluster_child_init(apr_pool_t *pchild, server_rec *s)
         tp_nodestore_notify(NULL, NULL);
         return;
     }
-    url = conf->cluster_url;
-    url.sentinel_user = conf->cluster_sentinel_user;
-    url.sentinel_password = conf->cluster_sentinel_password;
+    tp_conf_cluster_url(conf, &url);
     redis = tp_redis_create(pchild, &url, conf->cluster_timeout);
     notify = tp_notify_create(pchild, &url, redis, conf->cluster_timeout);
     tp_nodestore_notify(notify, conf->cluster_key);
@@ -87,6 +85,11 @@ void tp_cluster_child_init(apr_pool_t *pchild, server_rec *s)
 int tp_cluster_enabled(void)
 {
     return redis != NULL;
+}
+
+tp_redis *tp_cluster_redis(void)
+{
+    return redis;
 }
 
 typedef struct store_ctx {

@@ -15,6 +15,7 @@
 
 #include "conf/tp_conf.h"
 #include "core/tp_redis.h"
+#include "shared/tp_cluster_glue.h"
 #include "shared/tp_revocations.h"
 #include "shared/tp_revsync.h"
 
@@ -109,7 +110,18 @@ static void read_once(apr_pool_t *p)
         }
         tp_redis_command(reader_conn, p, 8, argv, lens, &rep);
         if (rep.type != TP_REDIS_ARRAY) {
-            return;             /* Redis is away: read again later */
+            /* Redis is away: read again later */
+            if (tp_revocations_warn_due()) {
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, server,
+                             "tokenproxy: cannot read other nodes' "
+                             "back-channel logouts from TokenProxyCluster "
+                             "%s (%s); trying again every %d ms (warned "
+                             "at most once a minute)", conf->cluster_where,
+                             rep.type == TP_REDIS_ERROR && rep.error
+                             ? rep.error : "an unexpected answer",
+                             TP_REVSYNC_INTERVAL_MS);
+            }
+            return;
         }
         for (i = 0; i + 1 < rep.nelem; i += 2) {
             tp_rev_entry e;
@@ -205,15 +217,23 @@ static apr_status_t stop_reader(void *data)
 
 void tp_revsync_child_init(apr_pool_t *pchild, server_rec *s)
 {
+    tp_redis_url url;
+
     conf = tp_srv_conf_get(s);
     server = s;
     if (!conf->cluster) {
         return;
     }
-    writer = tp_redis_create(pchild, &conf->cluster_url,
-                             conf->cluster_timeout);
-    reader_conn = tp_redis_create(pchild, &conf->cluster_url,
-                                  conf->cluster_timeout);
+    /* with the Sentinels' own credentials (they were left out: with
+     * TokenProxyClusterSentinelAuth, no Sentinel answered these) */
+    tp_conf_cluster_url(conf, &url);
+    writer = tp_redis_create(pchild, &url, conf->cluster_timeout);
+    reader_conn = tp_redis_create(pchild, &url, conf->cluster_timeout);
+    /* one subscription to the Sentinels' notices per child */
+    if (tp_cluster_redis()) {
+        tp_redis_share_watch(writer, tp_cluster_redis());
+        tp_redis_share_watch(reader_conn, tp_cluster_redis());
+    }
 #if APR_HAS_THREADS
     {
         apr_status_t rv = apr_thread_create(&reader_thread, NULL, reader,

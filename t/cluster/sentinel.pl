@@ -129,6 +129,13 @@ for my $round (1 .. 2) {
     ok($subs >= 1 && $subs <= $kids, "one subscriber connection per child at most ($subs for $kids children)");
 }
 is(cluster_sum('claims_unconfirmed'), 0, 'with the replica in sync, every claim is confirmed (WAIT 1)');
+# the back-channel logout readers (one per child) reach the master through
+# the Sentinels too, with TokenProxyClusterSentinelAuth
+{
+    my $reads = sub { ((redis_cmd($master, 'INFO', 'commandstats') // '') =~ /^cmdstat_zrangebyscore:calls=(\d+)/m)[0] // 0 };
+    my $r0 = $reads->();
+    ok(wait_until(10, sub { $reads->() > $r0 }), 'the back-channel logout readers read the master the Sentinels name');
+}
 
 # --- 2. the replica stopped: claims cannot be confirmed, still one refresh
 {
@@ -230,6 +237,50 @@ my $new = "127.0.0.1:$replica->{port}";
         or diag join "\n", grep { !/^200 / } @r;
     is(join(',', map { node_status($_)->{cluster}{failovers} } @nodes), '1,1,1', 'still one failover');
     is(node_status($nodes[2])->{cluster}{master}, $new, 'the master stays');
+}
+
+# --- 4b. a failover that leaves the old master writable (it cannot be
+# demoted: REPLICAOF is denied to the Sentinels, as to a master cut off
+# from them by the network): the nodes learn of it from the Sentinels'
+# +switch-master notice before their next command, so a node that comes
+# up afterwards and asks the Sentinels claims on the same master as the
+# others
+{
+    my $stale = $replica;               # the master now
+    my $next = "127.0.0.1:$master->{port}";
+    is(redis_cmd($stale, 'ACL', 'SETUSER', 'default', '-slaveof', '-replicaof'), 'OK',
+       'the master cannot be demoted');
+    my $f = redis_cmd($sentinels[0], 'SENTINEL', 'FAILOVER', 'tpm');
+    is($f, 'OK', 'a failover asked of the Sentinels');
+    ok(wait_until(30, sub {
+        my $a = redis_cmd($sentinels[0], 'SENTINEL', 'get-master-addr-by-name', 'tpm');
+        ref $a && "$a->[0]:$a->[1]" eq $next
+    }), 'the Sentinels name the other server');
+    like(redis_cmd($stale, 'INFO', 'replication') // '', qr/role:master/,
+         'the old master still says it is a master, and takes writes');
+    my $late = start_node($dir, 'node-late', 'event', $conf);
+    my $stat = sub {
+        my $info = redis_cmd($stale, 'INFO', 'commandstats') // '';
+        my $n = 0;
+        $n += $1 while $info =~ /^cmdstat_(?:set|evalsha|eval):calls=(\d+)/mg;
+        return $n;
+    };
+    my $w0 = $stat->();
+    my $s = new_session(user => 'switch', delay => 0.5);
+    my ($d, @r) = stats_delta(sub { storm(120, $s->{refreshToken}, @nodes, $late) });
+    is($d->{refresh_calls}, 1, 'a storm over the three nodes and one started after the failover: exactly 1 refresh');
+    is($d->{reuse_detected} // 0, 0, 'no reuse');
+    is(count_of(200, map { (split ' ')[0] } @r), 120, 'every answer 200')
+        or diag join "\n", grep { !/^200 / } @r;
+    is($stat->() - $w0, 0, 'no claim or publish reached the old master');
+    is(join(',', map { node_status($_)->{cluster}{master} } @nodes), join(',', ($next) x 3),
+       'status: every node shows the master the Sentinels name');
+    is(join(',', map { node_status($_)->{cluster}{failovers} } @nodes), '2,2,2',
+       'status: a second failover seen by each machine');
+    stop_node($late);
+    redis_cmd($stale, 'ACL', 'SETUSER', 'default', '+@all');
+    ok(wait_until(30, sub { (redis_cmd($stale, 'INFO', 'replication') // '') =~ /role:slave/ }),
+       'allowed again, the old master becomes a replica');
 }
 
 # --- 5. a Sentinel that answers garbage: a warning, machine-wide single flight
