@@ -3,30 +3,37 @@
 #
 # The cluster storm benchmark, run by hand (not part of the test suite).
 # Three httpd nodes (event, worker, prefork) in front of the mock identity
-# provider, in four set-ups one after the other, side by side:
+# provider, in five set-ups one after the other, side by side:
 #   - TokenProxyCluster redis-sentinel:// (a master, one replica, three
 #     Sentinels; TokenProxyClusterReplicas 1), waiters told;
 #   - TokenProxyCluster redis:// (one redis-server), waiters told;
 #   - the same with the module of BASELINE (a git revision, default
 #     799ed48, before waiters were told: they poll GET, 5 to 50 ms);
-#   - no TokenProxyCluster (machine-wide single flight only).
+#   - no TokenProxyCluster (machine-wide single flight only);
+#   - the floor: the same storm with a valid access token (nothing to
+#     refresh), each request's last byte held back and all of them sent
+#     at once, as the waiters of a storm are released at once.
 # For each, N concurrent requests carrying one refresh token and no access
 # token, spread round-robin over the nodes; printed:
 #   - refresh calls, and reuse detected by the provider;
 #   - statuses;
 #   - the nodes' Redis commands for the storm (INFO commandstats before
-#     and after; SET, GET, EVALSHA/EVAL, WAIT, ROLE, SELECT, SUBSCRIBE,
-#     less the GET and SET the publish script runs inside; the Sentinels'
-#     and the replica's own traffic is not the nodes');
+#     and after; SET, GET, EVALSHA/EVAL, WAIT, less the GET and SET the
+#     publish script runs inside; the Sentinels' and the replica's own
+#     traffic is not the nodes'), and apart the ROLE, SELECT and
+#     SUBSCRIBE of connections made meanwhile (a child's first use of
+#     Redis);
 #   - per node, the time from the first 200 of the storm (the refresh's
-#     answer reaching its node) to that node's last answer.
+#     answer reaching its node) to that node's last answer, as the client
+#     sees it and on the server's clock (each node logs when it ended an
+#     answer, %{end:usec}t).
 # The upstream is a static file served by an httpd of its own (the mock
 # only answers the refresh).
 #
-#   - the ROLE, SELECT and SUBSCRIBE of connections made meanwhile (a
-#     child's first use of Redis), apart;
-#
 #   perl bench/cluster.pl [STORM] [ROUNDS] [BASELINE]   (default 150 3 799ed48)
+#   TP_BENCH_ONLY=told,floor   only those set-ups
+#   TP_BENCH_VERBOSE=1         each storm's figures and counters
+#   TP_KEEP_TMP=1              keep the nodes' files
 #
 # Everything listens on 127.0.0.1 and is stopped by its PID.
 use strict;
@@ -186,7 +193,7 @@ sub one_storm {
         [ map { [ split ' ' ] } grep { /^\d+ \d+$/ } <$lf> ];
     } 0 .. 2;
     my $sfirst = (sort { $a <=> $b } map { $_->[0] } grep { $_->[1] == 200 } map { @$_ } @srv)[0] // 0;
-    my @slast = map { my @t = sort { $b <=> $a } map { $_->[0] } @$_;
+    my @slast = map { my @t = sort { $b <=> $a } map { $_->[0] } grep { $_->[1] == 200 } @$_;
                       @t ? ($t[0] - $sfirst) / 1e6 : -1 } @srv;
     if ($ENV{TP_BENCH_VERBOSE}) {
         printf STDERR "  server side: last answer per node at %s ms after the first 200\n",
@@ -220,7 +227,8 @@ sub median { my @v = sort { $a <=> $b } @_; return $v[int(@v / 2)] }
 sub row {
     my ($label, $fmt, $f) = @_;
     printf "%-40s" . (" $fmt" x @order) . "\n", $label,
-        map { my $k = $_; median(map { $f->($_) } @{ $res{$k} }) } @order;
+        map { my $k = $_; my $m = median(map { $f->($_) } @{ $res{$k} });
+              $fmt eq '%14s' ? ms($m) : $m } @order;
 }
 printf "cluster storm: %d concurrent requests on one refresh token over 3 nodes, "
      . "provider answers in 0.5 s; median of %d rounds\n\n", $storm, $rounds;
@@ -232,12 +240,14 @@ row('reuse detected by the provider', '%14d', sub { $_[0]{reuse} });
 row("answers 200 (of $storm)", '%14d', sub { $_[0]{ok} });
 row('Redis commands per storm (the nodes\')', '%14d', sub { $_[0]{cmds} });
 row('  and connection set-ups meanwhile', '%14d', sub { $_[0]{setup} });
+# (a node without a 200, logged out by reuse: '-')
+sub ms { my $v = shift; return $v < 0 ? '-' : sprintf('%.1f', 1000 * $v) }
 for my $i (0 .. 2) {
-    row("first 200 to last, " . (qw(event worker prefork))[$i] . " (ms)", '%14.1f',
-        sub { 1000 * $_[0]{last}[$i] });
+    row("first 200 to last, " . (qw(event worker prefork))[$i] . " (ms)", '%14s',
+        sub { $_[0]{last}[$i] });
 }
 for my $i (0 .. 2) {
-    row("  on the server's clock, " . (qw(event worker prefork))[$i] . " (ms)", '%14.1f',
-        sub { 1000 * $_[0]{slast}[$i] });
+    row("  on the server's clock, " . (qw(event worker prefork))[$i] . " (ms)", '%14s',
+        sub { $_[0]{slast}[$i] });
 }
 stop_all();
