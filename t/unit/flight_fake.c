@@ -198,3 +198,40 @@ void do_refresh(void *baton, apr_pool_t *p, tp_grant_res *res)
     }
 }
 
+
+void fake_inflight(fake *f, const unsigned char *key, apr_time_t lease_end)
+{
+    tp_claim c;
+
+    memset(&c, 0, sizeof(c));
+    c.state = TP_CLAIM_IN_FLIGHT;
+    c.lease_end = lease_end;
+    c.until = lease_end + apr_time_from_sec(60);
+    f->locked = 1;
+    ck_assert(fake_claim_put(f, key, 32, f->now, &c));
+    f->locked = 0;
+}
+
+void fake_other_publishes(fake *f, const unsigned char *key,
+                          const tp_flight_params *prm, int told)
+{
+    tp_flight_store s2;
+    call c2 = { 100, TP_GRANT_OK, NULL, 0 };
+    tp_flight_out o2;
+    tp_claim none;
+
+    /* its claim gives way (over at once: a free slot), and it publishes
+     * through the same code path as a first refresh */
+    memset(&none, 0, sizeof(none));
+    none.state = TP_CLAIM_FAILED;
+    none.until = f->now;
+    f->locked = 1;
+    fake_claim_put(f, key, 32, f->now, &none);
+    f->locked = 0;
+    fake_fill_store(f, &s2);
+    if (told) {
+        fake_told(&s2);
+    }
+    tp_flight_run(f->p, &s2, prm, key, 32, do_refresh, &c2, &o2);
+    ck_assert_int_eq(o2.how, TP_FLIGHT_REFRESHED);
+}

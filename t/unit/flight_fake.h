@@ -62,6 +62,12 @@ void fake_told(tp_flight_store *st);
 /* As tp_flight's claim_put (the fake must be locked). */
 int fake_claim_put(void *c, const unsigned char *key, apr_size_t klen,
                    apr_time_t now, const tp_claim *cl);
+/* Another request of the machine holds key's claim until lease_end. */
+void fake_inflight(fake *f, const unsigned char *key, apr_time_t lease_end);
+/* That other request finishes: refreshes (access token "AT101") and
+ * publishes, with the told store's functions when told. */
+void fake_other_publishes(fake *f, const unsigned char *key,
+                          const tp_flight_params *prm, int told);
 /* The refresh: counts calls, answers what the baton (a call) says. */
 void do_refresh(void *baton, apr_pool_t *p, tp_grant_res *res);
 

@@ -105,51 +105,19 @@ START_TEST(first_refreshes_then_grace)
 }
 END_TEST
 
-static void write_inflight_key(fake *f, const unsigned char *key,
-                               apr_time_t lease_end)
-{
-    /* an in-flight claim as another child writes it */
-    tp_claim c;
-
-    memset(&c, 0, sizeof(c));
-    c.state = TP_CLAIM_IN_FLIGHT;
-    c.lease_end = lease_end;
-    c.until = lease_end + apr_time_from_sec(60);
-    f->locked = 1;
-    ck_assert(fake_claim_put(f, key, 32, f->now, &c));
-    f->locked = 0;
-}
-
 static void write_inflight(fake *f, apr_time_t lease_end)
 {
-    write_inflight_key(f, KEY, lease_end);
+    fake_inflight(f, KEY, lease_end);
 }
 
 /* "another request" finishes its refresh during our 4th sleep */
 static void finish_other(fake *f)
 {
-    tp_flight_store s2;
-    call c2 = { 100, TP_GRANT_OK, NULL, 0 };
-    tp_flight_out o2;
-
     if (f->sleeps != 4) {
         return;
     }
     f->on_sleep = NULL;
-    /* it claimed the token and now publishes: without a claim of its own
-     * in the way, the same code path as a first refresh */
-    f->locked = 1;
-    {
-        tp_claim none;
-        memset(&none, 0, sizeof(none));
-        none.state = TP_CLAIM_FAILED;
-        none.until = f->now;            /* over at once: a free slot */
-        fake_claim_put(f, KEY, 32, f->now, &none);
-    }
-    f->locked = 0;
-    fake_fill_store(f, &s2);
-    tp_flight_run(f->p, &s2, &PRM, KEY, 32, do_refresh, &c2, &o2);
-    ck_assert_int_eq(o2.how, TP_FLIGHT_REFRESHED);
+    fake_other_publishes(f, KEY, &PRM, 0);
 }
 
 START_TEST(waiters_share_the_result)
@@ -427,7 +395,7 @@ START_TEST(full_claims_refresh_nothing)
 
     for (i = 0; i < 4; i++) {
         tp_flight_key("u", apr_psprintf(unit_pool, "RT-F%d", i), k);
-        write_inflight_key(f, k, f->now + apr_time_from_sec(3));
+        fake_inflight(f, k, f->now + apr_time_from_sec(3));
     }
     tp_flight_key("u", "RT-NEW", KEY);
     tp_flight_run(unit_pool, &st, &PRM, KEY, 32, do_refresh, &c, &out);

@@ -31,36 +31,13 @@ static fake *told_fake(tp_flight_store *st)
 /* another request of this machine holds the claim until lease_end */
 static void write_inflight(fake *f, apr_time_t lease_end)
 {
-    tp_claim c;
-
-    memset(&c, 0, sizeof(c));
-    c.state = TP_CLAIM_IN_FLIGHT;
-    c.lease_end = lease_end;
-    c.until = lease_end + apr_time_from_sec(60);
-    f->locked = 1;
-    ck_assert(fake_claim_put(f, KEY, 32, f->now, &c));
-    f->locked = 0;
+    fake_inflight(f, KEY, lease_end);
 }
 
-/* that other request finishes: its claim gives way, it refreshes and
- * publishes through the same code (and tells) */
+/* that other request finishes: it refreshes, publishes and tells */
 static void other_publishes(fake *f)
 {
-    tp_flight_store s2;
-    call c2 = { 100, TP_GRANT_OK, NULL, 0 };
-    tp_flight_out o2;
-    tp_claim none;
-
-    memset(&none, 0, sizeof(none));
-    none.state = TP_CLAIM_FAILED;
-    none.until = f->now;                /* over at once: a free slot */
-    f->locked = 1;
-    fake_claim_put(f, KEY, 32, f->now, &none);
-    f->locked = 0;
-    fake_fill_store(f, &s2);
-    fake_told(&s2);
-    tp_flight_run(f->p, &s2, &PRM, KEY, 32, do_refresh, &c2, &o2);
-    ck_assert_int_eq(o2.how, TP_FLIGHT_REFRESHED);
+    fake_other_publishes(f, KEY, &PRM, 1);
 }
 
 static int publish_then_tell(fake *f, apr_pool_t *p, apr_interval_time_t t,
