@@ -97,6 +97,7 @@ typedef struct store_ctx {
     int failover;                   /* and it was a failover */
     int unconfirmed;                /* a claim no replica confirmed */
     tp_notify_waiter waiter;
+    apr_pool_t *p;                  /* the request's */
     unsigned char *entry;           /* one that comes with a notice */
 } store_ctx;
 
@@ -157,6 +158,8 @@ static int st_watch(void *ctx, const char *key)
 {
     store_ctx *c = ctx;
 
+    /* only a leader that waits needs room for the entry of a notice */
+    c->entry = apr_palloc(c->p, TP_FLIGHT_MAX_ENTRY);
     return tp_notify_watch(notify, &c->waiter, key, c->entry,
                            TP_FLIGHT_MAX_ENTRY);
 }
@@ -271,7 +274,7 @@ void tp_cluster_refresh(request_rec *r, const tp_flight_params *prm,
         return;
     }
     memset(&ctx, 0, sizeof(ctx));
-    ctx.entry = apr_palloc(r->pool, TP_FLIGHT_MAX_ENTRY);
+    ctx.p = r->pool;
     memset(&st, 0, sizeof(st));
     st.ctx = &ctx;
     st.claim = st_claim;
